@@ -1,0 +1,63 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Parley",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "parley", targets: ["parley"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries: a module map and a shim of static inline wrappers, nothing else.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+
+        // The domain: value types, errors, seams. Knows no C library and no other module.
+        .target(name: "ParleyCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Reading and writing email (GMime, libxml2).
+        .target(name: "ParleyMail", dependencies: ["ParleyCore", "CGMime", "CLibXML2"], exclude: ["Reply", "Classify"]),
+        // IMAP and SMTP over libcurl; the only importer of CCurl.
+        .target(name: "ParleyCurl", dependencies: [
+            "ParleyCore", "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // SQLite through GRDB.
+        .target(name: "ParleyStore", dependencies: [
+            "ParleyCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The pipeline, the services, configuration and wiring.
+        .target(name: "ParleyRelay", dependencies: [
+            "ParleyCore", "ParleyMail", "ParleyCurl", "ParleyStore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // The command line: argument parsing and output only.
+        .executableTarget(name: "parley", dependencies: [
+            "ParleyRelay",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Shared test support: the throw-away Dovecot and SMTP sink.
+        .target(name: "ParleyTesting", dependencies: ["ParleyCore"], path: "Tests/ParleyTesting"),
+        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
+        .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
+        .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
+        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,55 @@
+/// The IMAP state of one mailbox: what a checkpoint is compared against.
+public struct MailboxStatus: Sendable, Equatable {
+    /// RFC 3501 §2.3.1.1: when it changes, every UID of the mailbox has changed.
+    public var uidValidity: UInt32
+    /// The UID the next message delivered will get.
+    public var uidNext: UInt32
+    /// Number of messages in the mailbox.
+    public var messages: Int
+
+    public init(uidValidity: UInt32, uidNext: UInt32, messages: Int) {
+        self.uidValidity = uidValidity
+        self.uidNext = uidNext
+        self.messages = messages
+    }
+}
+
+/// One mailbox on an IMAP server, as the ingest stage needs it.
+///
+/// Calls block (a network round trip each); an implementation is owned by one thread
+/// at a time and is not `Sendable`.
+public protocol MailboxClient: AnyObject {
+    /// UIDVALIDITY, UIDNEXT and the message count of the configured mailbox.
+    func status() throws(MailError) -> MailboxStatus
+    /// UIDs greater than `after`, ascending.
+    func uids(after: UInt32) throws(MailError) -> [UInt32]
+    /// The size in octets of each of these messages (RFC822.SIZE).
+    func sizes(of uids: [UInt32]) throws(MailError) -> [UInt32: Int]
+    /// Marks messages as seen in one command (cheaper fetches on some servers).
+    func markSeen(_ uids: [UInt32]) throws(MailError)
+    /// The exact bytes of one message; throws `.invalidInput` once more than `limit`
+    /// bytes arrive.
+    func fetch(uid: UInt32, limit: Int) throws(MailError) -> [UInt8]
+    /// Moves a message to a folder, creating the folder if it is missing.
+    func move(uid: UInt32, to folder: String) throws(MailError)
+}
+
+/// Outcome of handing one message to an SMTP server.
+public struct SendReceipt: Sendable, Equatable {
+    /// The server's final reply code (250 on success).
+    public var replyCode: Int
+    /// The server's final reply text.
+    public var reply: String
+
+    public init(replyCode: Int, reply: String) {
+        self.replyCode = replyCode
+        self.reply = reply
+    }
+}
+
+/// An SMTP submission connection, as the outbox needs it.
+public protocol MailTransport: AnyObject {
+    /// Sends one message to one recipient; throws ``MailError`` with `.temporary`
+    /// or `.permanent` for a refusal, `.connection` when the server is unreachable.
+    func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt
+}

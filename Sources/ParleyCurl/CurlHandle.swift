@@ -1,0 +1,162 @@
+// libcurl's easy interface, wrapped so that no raw pointer leaves this module and
+// every return code becomes a MailError that keeps libcurl's own words.
+import CCurl
+import Foundation
+import ParleyCore
+
+/// Collects what one transfer returns; the write and header callbacks append to it.
+final class TransferSink {
+    var body: [UInt8] = []
+    var lines: [String] = []
+    var upload: [UInt8] = []
+    var uploadOffset = 0
+    var bodyLimit = Int.max
+    var overLimit = false
+}
+
+/// One libcurl easy handle: one reused connection per server.
+///
+/// Not thread-safe: owned by one thread at a time (libcurl's rule for easy handles).
+final class CurlHandle {
+    private static let globalInit: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    }()
+
+    private let handle: UnsafeMutableRawPointer
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    init() throws(MailError) {
+        guard CurlHandle.globalInit, let h = curl_easy_init() else {
+            throw MailError(.connection, "libcurl could not be initialised")
+        }
+        handle = h
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    func set(_ option: CURLoption, _ value: Int) {
+        _ = parley_curl_setopt_long(handle, option, value)
+    }
+
+    func set(_ option: CURLoption, _ value: String?) {
+        // libcurl copies strings passed to setopt (since 7.17), so a temporary is fine.
+        if let value {
+            _ = value.withCString { parley_curl_setopt_string(handle, option, $0) }
+        } else {
+            _ = parley_curl_setopt_string(handle, option, nil)
+        }
+    }
+
+    /// Performs a transfer. The slist, if any, must stay alive during the call.
+    func perform(url: String, customRequest: String?, sink: TransferSink, upload: Bool = false,
+                 recipients: [String] = []) -> (CURLcode, String) {
+        set(CURLOPT_URL, url)
+        set(CURLOPT_CUSTOMREQUEST, customRequest)
+        set(CURLOPT_UPLOAD, upload ? 1 : 0)
+        set(CURLOPT_NOSIGNAL, 1)
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_READDATA, context)
+        _ = parley_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
+            guard let ptr, let user else { return 0 }
+            let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            if sink.body.count + n > sink.bodyLimit {
+                sink.overLimit = true
+                return 0
+            }
+            ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+            }
+            return n
+        })
+        _ = parley_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
+            guard let ptr, let user else { return 0 }
+            let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
+            }
+            sink.lines.append(line)
+            return n
+        })
+        if upload {
+            _ = parley_curl_setopt_data_cb(handle, CURLOPT_READFUNCTION, { ptr, size, count, user in
+                guard let ptr, let user else { return 0 }
+                let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
+                let n = min(size * count, sink.upload.count - sink.uploadOffset)
+                if n > 0 {
+                    sink.upload.withUnsafeBufferPointer { buf in
+                        UnsafeMutableRawPointer(ptr).copyMemory(from: buf.baseAddress! + sink.uploadOffset, byteCount: n)
+                    }
+                    sink.uploadOffset += n
+                }
+                return n
+            })
+            set(CURLOPT_INFILESIZE, sink.upload.count)
+        }
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for r in recipients { list = curl_slist_append(list, r) }
+        _ = parley_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, list)
+        errorBuffer.withUnsafeMutableBufferPointer { buf in
+            buf[0] = 0
+            _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buf.baseAddress)
+        }
+        let code = curl_easy_perform(handle)
+        _ = parley_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil)
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+        curl_slist_free_all(list)
+        var text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        if text.isEmpty, code != CURLE_OK { text = String(cString: curl_easy_strerror(code)) }
+        return (code, text)
+    }
+
+    /// The last server reply code (SMTP) or 0.
+    var responseCode: Int {
+        var code: Int = 0
+        _ = parley_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        return code
+    }
+
+    /// Applies the options shared by IMAP and SMTP.
+    func configure(_ options: ServerOptions) {
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds)
+        set(CURLOPT_SERVER_RESPONSE_TIMEOUT, options.responseTimeoutSeconds)
+        // A stalled transfer (slower than 1 byte/s for the response timeout) is abandoned.
+        set(CURLOPT_LOW_SPEED_LIMIT, 1)
+        set(CURLOPT_LOW_SPEED_TIME, options.responseTimeoutSeconds)
+        set(CURLOPT_TCP_KEEPALIVE, 1)
+        set(CURLOPT_MAXAGE_CONN, 600)
+        set(CURLOPT_USERNAME, options.username)
+        set(CURLOPT_PASSWORD, options.password)
+        if let bearer = options.oauth2Token {
+            set(CURLOPT_XOAUTH2_BEARER, bearer)
+            set(CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2")
+        }
+        switch options.tls {
+        case .required: set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .optional: set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
+        case .never: set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        }
+        if let ca = options.caFile, !ca.isEmpty { set(CURLOPT_CAINFO, ca) }
+        set(CURLOPT_SSL_VERIFYPEER, 1)
+        set(CURLOPT_SSL_VERIFYHOST, 2)
+    }
+
+    /// Turns a libcurl failure into a MailError a person can act on.
+    static func error(_ code: CURLcode, _ text: String, server: String, replyCode: Int = 0) -> MailError {
+        let detail = "libcurl error \(code.rawValue): \(text)"
+        switch code {
+        case CURLE_LOGIN_DENIED:
+            return MailError(.authentication, "\(server) refused the login: check the username and password (or token) in the config", detail: detail, replyCode: replyCode)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_USE_SSL_FAILED:
+            return MailError(.tls, "TLS with \(server) failed: the server's certificate is not trusted or TLS is unavailable; set ca_file to the CA that signed it, or check the starttls setting", detail: detail, replyCode: replyCode)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_WEIRD_SERVER_REPLY:
+            return MailError(.connection, "could not talk to \(server): is the server running and the URL right?", detail: detail, replyCode: replyCode)
+        default:
+            return MailError(.protocolError, "\(server) did not accept a command", detail: detail, replyCode: replyCode)
+        }
+    }
+}

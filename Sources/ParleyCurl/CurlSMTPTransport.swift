@@ -1,0 +1,66 @@
+// SMTP (RFC 5321) submission through libcurl 7.88: one easy handle, so one connection
+// reused for many messages (libcurl sends the next MAIL FROM on the same connection).
+// libcurl neither normalises line endings nor rejects CR/LF in envelope addresses:
+// the caller's bytes must already be CRLF, and addresses are validated here.
+import CCurl
+import Foundation
+import ParleyCore
+
+/// Sends mail through one SMTP server.
+public final class CurlSMTPTransport: MailTransport {
+    private let curl: CurlHandle
+    private let url: String
+    private let server: String
+
+    /// - Parameters:
+    ///   - options: `url` is `smtp://host:port` or `smtps://host:port`.
+    ///   - ehloName: the name given in EHLO (libcurl takes it from the URL path).
+    public init(options: ServerOptions, ehloName: String? = nil) throws(MailError) {
+        let lower = options.url.lowercased()
+        guard lower.hasPrefix("smtp://") || lower.hasPrefix("smtps://") else {
+            throw MailError(.invalidInput, "smtp url \"\(options.url)\" is not of the form smtp://host:port or smtps://host:port")
+        }
+        var base = options.url
+        if let schemeEnd = base.range(of: "://"), let slash = base[schemeEnd.upperBound...].firstIndex(of: "/") {
+            base = String(base[..<slash])
+        }
+        server = base
+        url = base + "/" + (ehloName ?? "localhost")
+        curl = try CurlHandle()
+        curl.configure(options)
+    }
+
+    public func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt {
+        guard EmailAddress(address: envelopeFrom, name: nil) != nil || envelopeFrom.isEmpty else {
+            throw MailError(.invalidInput, "envelope sender \"\(envelopeFrom.debugDescription)\" is not a plain address")
+        }
+        guard EmailAddress(address: recipient, name: nil) != nil else {
+            throw MailError(.invalidInput, "recipient \(recipient.debugDescription) is not a plain address")
+        }
+        curl.set(CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
+        let sink = TransferSink()
+        sink.upload = data
+        let (code, message) = curl.perform(url: url, customRequest: nil, sink: sink, upload: true, recipients: ["<\(recipient)>"])
+        let reply = sink.lines.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let replyCode = curl.responseCode
+        guard code == CURLE_OK else {
+            if replyCode >= 500 {
+                throw MailError(.permanent, "\(server) refused the message for \(recipient)", detail: reply.isEmpty ? message : reply, replyCode: replyCode)
+            }
+            if replyCode >= 400 {
+                throw MailError(.temporary, "\(server) deferred the message for \(recipient)", detail: reply.isEmpty ? message : reply, replyCode: replyCode)
+            }
+            throw CurlHandle.error(code, message, server: server, replyCode: replyCode)
+        }
+        return SendReceipt(replyCode: replyCode, reply: reply)
+    }
+
+    /// Connects and logs in without sending anything (for `parley check`).
+    public func check() throws(MailError) {
+        curl.set(CURLOPT_CONNECT_ONLY, 1)
+        defer { curl.set(CURLOPT_CONNECT_ONLY, 0) }
+        let sink = TransferSink()
+        let (code, message) = curl.perform(url: url, customRequest: nil, sink: sink)
+        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
+    }
+}

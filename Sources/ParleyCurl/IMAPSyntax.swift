@@ -1,0 +1,53 @@
+import Foundation
+
+/// Small pieces of RFC 3501 §9 grammar that Parley writes and reads.
+enum IMAPSyntax {
+    /// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`, escaping `\` and `"`.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for c in s {
+            if c == "\\" || c == "\"" { out.append("\\") }
+            if c == "\r" || c == "\n" { continue }
+            out.append(c)
+        }
+        return out + "\""
+    }
+
+    /// `sequence-set` from sorted UIDs, as ranges: `1:5,7,9:12`.
+    static func sequenceSet(_ uids: [UInt32]) -> String {
+        let sorted = uids.sorted()
+        var parts: [String] = []
+        var i = 0
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count && sorted[j + 1] == sorted[j] &+ 1 { j += 1 }
+            parts.append(i == j ? "\(sorted[i])" : "\(sorted[i]):\(sorted[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    /// Parses a `sequence-set` of numbers and ranges (no `*`).
+    static func sequenceSet(_ text: Substring) -> [UInt32] {
+        var out: [UInt32] = []
+        for piece in text.split(separator: ",") {
+            let ends = piece.split(separator: ":")
+            if ends.count == 2, let a = UInt32(ends[0]), let b = UInt32(ends[1]) {
+                let (lo, hi) = (min(a, b), max(a, b))
+                out.append(contentsOf: lo...hi)
+            } else if let v = UInt32(piece) {
+                out.append(v)
+            }
+        }
+        return out
+    }
+}
+
+extension CharacterSet {
+    /// Characters that may stand unescaped in an IMAP URL's mailbox path (RFC 5092).
+    static let imapPath: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~/!$&'()*+,=:@")
+        return set
+    }()
+}

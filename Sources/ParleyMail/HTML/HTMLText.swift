@@ -1,0 +1,46 @@
+// HTML-to-text conversion for HTML-only mail replies: parse with libxml2's HTML parser,
+// drop the mail client's quoted original, render what is left as plain text.
+
+/// Converts HTML mail bodies to plain text, removing the quoted original of a reply.
+public enum HTMLText {
+    /// Converts an HTML mail body to readable plain text.
+    ///
+    /// The body is parsed with libxml2's error-recovering HTML parser (never with regular
+    /// expressions). When `removingQuotes` is set, the quote structures that mail clients put
+    /// around the original message (Gmail `gmail_quote`, `blockquote type=cite`, Thunderbird
+    /// `moz-cite-prefix`, Outlook's reply header, Yahoo `yahoo_quoted`, ProtonMail
+    /// `protonmail_quote`, Zoho `zmail_extra`, …) are removed together with what follows them,
+    /// and so are signature blocks (`moz-signature`, `gmail_signature`, `-- `). If that leaves no
+    /// text (a bottom-posted or interleaved reply), only the quote elements themselves are removed.
+    ///
+    /// - Parameters:
+    ///   - html: the decoded HTML body (any `<meta charset>` in it is ignored).
+    ///   - removingQuotes: drop the mail client's quoted original (and signatures) before converting.
+    /// - Returns: `text`, the readable text; `quoted`, the plain text of what was removed as quote
+    ///   or signature (empty if nothing was removed).
+    public static func convert(_ html: String, removingQuotes: Bool = true) -> (text: String, quoted: String) {
+        let root = HTMLDocumentParser.parse(html)
+        guard removingQuotes else {
+            return (HTMLTextRenderer.render(root), "")
+        }
+
+        let truncated = root.deepCopy()
+        var stripper = HTMLQuoteStripper(mode: .truncating)
+        stripper.strip(truncated)
+        var text = HTMLTextRenderer.render(truncated)
+        var removed = stripper.removed
+
+        if text.isEmpty, !removed.isEmpty {
+            var surgical = HTMLQuoteStripper(mode: .surgical)
+            surgical.strip(root)
+            let surgicalText = HTMLTextRenderer.render(root)
+            if !surgicalText.isEmpty {
+                text = surgicalText
+                removed = surgical.removed
+            }
+        }
+
+        let quoted = removed.isEmpty ? "" : HTMLTextRenderer.render(HTMLNode(element: "#root", children: removed))
+        return (text, quoted)
+    }
+}

@@ -1,0 +1,99 @@
+// The GMime façade for writing mail: multipart/alternative (RFC 2046 §5.1.4), RFC 2047
+// encoded names and subjects, quoted-printable bodies (no line over 998 octets,
+// RFC 5322 §2.1.1), CRLF line endings (libcurl sends bytes as given).
+import CGMime
+import Foundation
+import ParleyCore
+
+/// Builds the exact bytes of an outgoing message.
+public enum MessageBuilder {
+    /// The message as CRLF-terminated bytes, ready for SMTP DATA.
+    public static func build(_ mail: OutgoingMail) -> [UInt8] {
+        _ = GMime.ready
+        let message = g_mime_message_new(1)!
+        defer { parley_object_unref(message) }
+        let object = parley_message_as_object(message)
+
+        add(message, GMIME_ADDRESS_TYPE_FROM, mail.from)
+        add(message, GMIME_ADDRESS_TYPE_TO, mail.to)
+        add(message, GMIME_ADDRESS_TYPE_REPLY_TO, mail.replyTo)
+        g_mime_message_set_subject(message, singleLine(mail.subject), "utf-8")
+        g_mime_message_set_message_id(message, mail.messageID)
+        setHeader(object, "Date", rfc5322Date(mail.date))
+        if let parent = mail.references.last {
+            setHeader(object, "In-Reply-To", "<\(parent)>")
+            setHeader(object, "References", mail.references.map { "<\($0)>" }.joined(separator: " "))
+        }
+        setHeader(object, "List-Id", singleLine(mail.listID))
+        setHeader(object, "List-Unsubscribe", "<\(singleLine(mail.unsubscribeURL))>, <\(singleLine(mail.unsubscribeMailto))>")
+        setHeader(object, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+        setHeader(object, "Auto-Submitted", "auto-generated")
+        setHeader(object, "X-Auto-Response-Suppress", "All")
+        setHeader(object, "Precedence", "list")
+
+        let plain = textPart(subtype: "plain", mail.text)
+        if let html = mail.html {
+            let alternative = g_mime_multipart_new_with_subtype("alternative")
+            defer { parley_object_unref(alternative) }
+            let htmlPart = textPart(subtype: "html", html)
+            g_mime_multipart_add(alternative, parley_text_part_as_object(plain))
+            g_mime_multipart_add(alternative, parley_text_part_as_object(htmlPart))
+            parley_object_unref(plain)
+            parley_object_unref(htmlPart)
+            g_mime_message_set_mime_part(message, parley_multipart_as_object(alternative))
+        } else {
+            g_mime_message_set_mime_part(message, parley_text_part_as_object(plain))
+            parley_object_unref(plain)
+        }
+
+        let format = g_mime_format_options_new()
+        defer { g_mime_format_options_free(format) }
+        g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS)
+        let stream = g_mime_stream_mem_new()!
+        defer { parley_object_unref(stream) }
+        g_mime_object_write_to_stream(object, format, stream)
+        return PartWalker.bytes(of: stream)
+    }
+
+    private static func add(_ message: UnsafeMutablePointer<GMimeMessage>, _ type: GMimeAddressType, _ address: EmailAddress) {
+        g_mime_message_add_mailbox(message, type, address.name.map(singleLine) ?? "", address.address)
+    }
+
+    private static func setHeader(_ object: UnsafeMutablePointer<GMimeObject>?, _ name: String, _ value: String) {
+        g_mime_object_set_header(object, name, value, "utf-8")
+    }
+
+    private static func textPart(subtype: String, _ text: String) -> UnsafeMutablePointer<GMimeTextPart> {
+        let part = g_mime_text_part_new_with_subtype(subtype)!
+        // GMime writes the content as given: normalise to LF here, the CRLF filter on
+        // output then makes every line end in CRLF.
+        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        g_mime_text_part_set_charset(part, "utf-8")
+        g_mime_text_part_set_text(part, normalised)
+        g_mime_part_set_content_encoding(UnsafeMutablePointer(OpaquePointer(part)), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+        return part
+    }
+
+    /// Control characters (CR, LF, …) become spaces: nothing can start a new header line.
+    static func singleLine(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                out.append(" ")
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// RFC 5322 §3.3 date-time in UTC.
+    static func rfc5322Date(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,99 @@
+import CGMime
+import Foundation
+
+/// Flattens a GMime part tree into ``MailPart`` leaves, depth-first, in order.
+///
+/// Depth is bounded: a message nested a thousand multiparts deep is read to
+/// ``PartWalker/maxDepth`` and the rest is left in the raw bytes, so parsing stays
+/// linear and the stack stays small.
+struct PartWalker {
+    static let maxDepth = 64
+    static let maxParts = 1000
+    var parts: [MailPart] = []
+
+    mutating func walk(_ root: UnsafeMutablePointer<GMimeObject>) {
+        var stack: [(UnsafeMutablePointer<GMimeObject>, Int)] = [(root, 0)]
+        while let (object, depth) = stack.popLast(), parts.count < PartWalker.maxParts {
+            if parley_is_multipart(object) != 0 {
+                guard depth < PartWalker.maxDepth else { continue }
+                let multipart = parley_as_multipart(object)
+                let count = g_mime_multipart_get_count(multipart)
+                // Push in reverse so that parts come out in document order.
+                var i = count - 1
+                while i >= 0 {
+                    if let child = g_mime_multipart_get_part(multipart, i) { stack.append((child, depth + 1)) }
+                    i -= 1
+                }
+            } else if parley_is_message_part(object) != 0 {
+                parts.append(messagePart(object))
+            } else if parley_is_part(object) != 0 {
+                parts.append(leaf(object))
+            }
+        }
+    }
+
+    private func disposition(_ object: UnsafeMutablePointer<GMimeObject>) -> String? {
+        guard let d = g_mime_object_get_content_disposition(object) else { return nil }
+        return GMime.string(g_mime_content_disposition_get_disposition(d))?.lowercased()
+    }
+
+    private func messagePart(_ object: UnsafeMutablePointer<GMimeObject>) -> MailPart {
+        let (type, params) = MailParser.contentType(of: object)
+        var text: String?
+        var size = 0
+        if let inner = g_mime_message_part_get_message(parley_as_message_part(object)) {
+            let bytes = PartWalker.serialize(parley_message_as_object(inner))
+            size = bytes.count
+            text = String(decoding: bytes.prefix(MailParser.maxTextPartBytes), as: UTF8.self)
+        }
+        return MailPart(contentType: type, parameters: params, disposition: disposition(object), filename: nil, size: size, text: text)
+    }
+
+    private func leaf(_ object: UnsafeMutablePointer<GMimeObject>) -> MailPart {
+        let (type, params) = MailParser.contentType(of: object)
+        let part = parley_as_part(object)
+        let filename = GMime.string(g_mime_part_get_filename(part))
+        let disp = disposition(object)
+        let decoded = PartWalker.decodedContent(part)
+        var text: String?
+        let textual = type.hasPrefix("text/") || type == "message/delivery-status" || type == "message/global-delivery-status"
+            || type == "text/rfc822-headers" || type == "message/rfc822-headers"
+        if textual && decoded.count <= MailParser.maxTextPartBytes {
+            // Line endings are LF from here on: CRLF is a transport detail.
+            text = Charsets.decode(decoded, charset: params["charset"]).normalisingLineEndings()
+            if type == "text/plain", params["format"]?.lowercased() == "flowed", let t = text {
+                text = FormatFlowed.unflow(t, delSp: params["delsp"]?.lowercased() == "yes")
+            }
+        }
+        return MailPart(contentType: type, parameters: params, disposition: disp, filename: filename, size: decoded.count, text: text)
+    }
+
+    /// The part's content with its transfer encoding (base64, quoted-printable) undone.
+    static func decodedContent(_ part: UnsafeMutablePointer<GMimePart>?) -> [UInt8] {
+        guard let wrapper = g_mime_part_get_content(part) else { return [] }
+        guard let stream = g_mime_stream_mem_new() else { return [] }
+        defer { parley_object_unref(stream) }
+        g_mime_data_wrapper_write_to_stream(wrapper, stream)
+        return bytes(of: stream)
+    }
+
+    static func serialize(_ object: UnsafeMutablePointer<GMimeObject>?) -> [UInt8] {
+        guard let stream = g_mime_stream_mem_new() else { return [] }
+        defer { parley_object_unref(stream) }
+        g_mime_object_write_to_stream(object, nil, stream)
+        return bytes(of: stream)
+    }
+
+    static func bytes(of stream: UnsafeMutablePointer<GMimeStream>) -> [UInt8] {
+        guard let array = g_mime_stream_mem_get_byte_array(parley_as_stream_mem(stream)), let data = array.pointee.data else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: Int(array.pointee.len)))
+    }
+}
+
+extension String {
+    /// CRLF and lone CR become LF.
+    func normalisingLineEndings() -> String {
+        guard contains("\r") else { return self }
+        return replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
+}

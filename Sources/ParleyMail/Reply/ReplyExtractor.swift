@@ -1,0 +1,48 @@
+// Step 4 of a reply's life (SPEC): keep only the words the commenter wrote. The work
+// is split in two passes over the body's UTF-8 bytes: `ReplyDocument` classifies
+// every line once (quotes, attributions, header blocks, signatures), `ReplyTrimmer`
+// decides what is new text. Both are linear in the body size and allocate a few
+// arrays per body, never a `String` per line.
+
+/// Extracts the new text of an email reply and what was cut around it.
+public enum ReplyExtractor {
+    /// Extracts the new text from a decoded plain-text reply body (LF or CRLF line endings).
+    ///
+    /// Drops quoted text after the new text, "On … wrote:" attributions (in many
+    /// languages, also wrapped over several lines), Outlook/Exchange header blocks,
+    /// forwarded and original-message blocks, `-- ` signatures, rule-line footers and
+    /// mobile-client footers such as "Sent from my iPhone". Keeps inline answers with
+    /// the quotes they answer. Output lines end with LF.
+    public static func extract(_ body: String) -> ExtractedReply {
+        var body = body
+        return body.withUTF8 { bytes in
+            let doc = ReplyDocument(bytes: bytes)
+            var trimmer = ReplyTrimmer(doc)
+            trimmer.run()
+            let keep = trimmer.keep
+            return ExtractedReply(text: join(doc, where: { keep[$0] }),
+                                  elided: join(doc, where: { !keep[$0] }))
+        }
+    }
+
+    /// The selected lines joined by LF, without leading and trailing blank lines.
+    private static func join(_ doc: ReplyDocument, where selected: (Int) -> Bool) -> String {
+        var first = -1
+        var last = -1
+        for i in 0..<doc.count where selected(i) && !doc.lines[i].isBlank {
+            if first < 0 { first = i }
+            last = i
+        }
+        guard first >= 0 else { return "" }
+        var out: [UInt8] = []
+        out.reserveCapacity(doc.lines[last].end - doc.lines[first].start + 1)
+        var needsNewline = false
+        for i in first...last where selected(i) {
+            if needsNewline { out.append(0x0A) }
+            let line = doc.lines[i]
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: doc.bytes[line.start..<line.end]))
+            needsNewline = true
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

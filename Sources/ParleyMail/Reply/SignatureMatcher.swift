@@ -1,0 +1,179 @@
+// Signatures come in three shapes: the RFC 3676 `-- ` delimiter, a line of rule
+// characters that clients and mailing lists put above a footer, and the one-line
+// footers phones and apps append ("Sent from my iPhone", "Von meinem iPhone
+// gesendet", "Get Outlook for iOS"). The last are matched on the line with its
+// markdown links and <url>s removed, and only when the line is short: a long line
+// that merely starts with "Sent from" is prose.
+
+/// Recognises signature delimiters, rule lines and mobile-client footers.
+enum SignatureMatcher {
+    /// Footer openings valid on any short line.
+    static let prefixes = KeywordList([
+        "get outlook for ", "envoyé depuis ", "envoyé de mon ", "envoyé à partir de ",
+        "inviato da ", "inviato dal mio ", "sendt fra ", "enviado do meu ", "enviado de meu ",
+        "enviado desde ", "enviado con ", "enviado com ", "verzonden met ", "verzonden vanaf ",
+        "verzonden vanuit ", "verstuurd vanaf ", "verstuurd met ", "skickat från ", "från min ",
+        "wysłane z ", "wysłano z ", "отправлено с ", "отправлено из ", "надіслано з ",
+        "從我的 ", "发自我的", "来自我的", "送自我的", "odesláno z ", "odoslané z ", "poslano z ",
+        "poslato sa ", "gesendet von ", "gesendet mit ", "gesendet vom ",
+    ])
+
+    /// English openings, which also start ordinary sentences: only on very short lines.
+    static let shortPrefixes = KeywordList([
+        "sent from ", "sent via ", "sent with ", "sent by ", "sent using ", "sent on my ",
+    ])
+
+    /// Openings that need the closing word `gesendet` too ("Von meinem … gesendet").
+    static let framedPrefixes = KeywordList(["von meinem ", "diese nachricht wurde "])
+    static let framedClosing = KeywordList(["gesendet"])
+
+    /// Endings of footers written verb-last ("iPhoneから送信", "iPhone'umdan gönderildi").
+    static let suffixes = KeywordList(["から送信", "gönderildi"])
+
+    /// "From my iPhone 6", "Someone from mobile".
+    static let fromMy = KeywordList(["from my "])
+    static let fromMobile = KeywordList(["from mobile"])
+    static let devices = KeywordList([
+        "iphone", "ipad", "ipod", "android", "mobile", "phone", "cell", "samsung", "galaxy",
+        "blackberry", "tablet", "smartphone", "pixel", "huawei", "xiaomi", "nokia", "htc",
+    ])
+
+    /// Whether the trimmed line `bytes[start..<end]` is a one-line mobile/app footer.
+    /// `raw` and `folded` are scratch buffers, used only for lines with links.
+    static func isMobileSignature(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
+                                  raw: inout [UInt8], folded: inout [UInt8]) -> Bool {
+        guard end - start >= 8, end - start <= 240 else { return false }
+        var s = start
+        var e = end
+        while s < e, isWrap(bytes[s]) { s += 1 }
+        while e > s, isWrap(bytes[e - 1]) || bytes[e - 1] == 0x2E { e -= 1 }
+        guard e - s >= 6 else { return false }
+        var hasLink = false
+        for i in s..<e where bytes[i] == 0x5B || bytes[i] == 0x3C {
+            hasLink = true
+            break
+        }
+        if !hasLink {
+            // Matching is ASCII case-insensitive, so plain lines need no copy.
+            return matchesFooter(bytes, start: s, end: e)
+        }
+        strip(bytes, start: start, end: end, into: &raw)
+        folded.removeAll(keepingCapacity: true)
+        raw.withUnsafeBufferPointer { CaseFold.append($0, from: 0, to: $0.count, into: &folded) }
+        return folded.withUnsafeBufferPointer { matchesFooter($0, start: 0, end: $0.count) }
+    }
+
+    private static func matchesFooter(_ t: UnsafeBufferPointer<UInt8>, start s: Int, end e: Int) -> Bool {
+        let n = e - s
+        guard n >= 6, n <= 110 else { return false }
+        if prefixes.prefixLength(of: t, at: s, end: e) != nil { return true }
+        if n <= 64 {
+            if shortPrefixes.prefixLength(of: t, at: s, end: e) != nil { return true }
+            if suffixes.suffixLength(of: t, from: s, end: e) != nil { return true }
+        }
+        if let len = framedPrefixes.prefixLength(of: t, at: s, end: e),
+           framedClosing.containsWord(in: t, from: s + len, end: e) {
+            return true
+        }
+        if n <= 40 {
+            if let len = fromMy.prefixLength(of: t, at: s, end: e),
+               devices.containsWord(in: t, from: s + len, end: e) {
+                return true
+            }
+            if fromMobile.suffixLength(of: t, from: s, end: e) != nil {
+                var spaces = 0
+                for i in s..<e where t[i] == 0x20 { spaces += 1 }
+                if spaces <= 3 { return true }
+            }
+        }
+        return false
+    }
+
+    /// Copies the line without markdown link targets (`[text](url)` → `text`), without
+    /// `<url>` parts, and without the brackets footers are sometimes wrapped in.
+    private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var i = start
+        while i < end {
+            let b = bytes[i]
+            if b == 0x5B, let close = index(of: 0x5D, in: bytes, from: i + 1, end: end),
+               close + 1 < end, bytes[close + 1] == 0x28,
+               let paren = index(of: 0x29, in: bytes, from: close + 2, end: end) {
+                for k in (i + 1)..<close { out.append(bytes[k]) }
+                i = paren + 1
+                continue
+            }
+            if b == 0x3C {
+                if let close = index(of: 0x3E, in: bytes, from: i + 1, end: end),
+                   index(of: 0x20, in: bytes, from: i + 1, end: close) == nil, close > i + 1 {
+                    i = close + 1  // an <url> or <address>
+                } else {
+                    i += 1  // a bracket around the footer ("<<sent by galaxy>>")
+                }
+                continue
+            }
+            out.append(b)
+            i += 1
+        }
+        var s = 0
+        var e = out.count
+        while s < e, isWrap(out[s]) { s += 1 }
+        while e > s, isWrap(out[e - 1]) || out[e - 1] == 0x2E { e -= 1 }
+        if s > 0 || e < out.count { out = Array(out[s..<e]) }
+    }
+
+    @inline(__always)
+    private static func isWrap(_ b: UInt8) -> Bool {
+        b == 0x28 || b == 0x29 || b == 0x3C || b == 0x3E || b == 0x5B || b == 0x5D || b == 0x2A
+            || b == 0x5F || b == 0x20 || b == 0x09
+    }
+
+    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int? {
+        var i = from
+        while i < end {
+            if bytes[i] == byte { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The RFC 3676 section 4.3 delimiter `-- ` (often sent as a bare `--`).
+    static func isSignatureDelimiter(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        guard end - start >= 2, bytes[start] == 0x2D, bytes[start + 1] == 0x2D else { return false }
+        var i = start + 2
+        while i < end {
+            if bytes[i] != 0x20 && bytes[i] != 0x09 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// A rule line: three or more of `-_=+~#*` (spaces allowed), or an em dash or
+    /// Gmail's `ᐧ` tracker mark on its own.
+    static func isDelimiter(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        var count = 0
+        var special = false
+        var i = start
+        while i < end {
+            let b = bytes[i]
+            switch b {
+            case 0x2D, 0x5F, 0x3D, 0x2B, 0x7E, 0x23, 0x2A:
+                count += 1
+                i += 1
+            case 0x20, 0x09:
+                i += 1
+            case 0xE1 where i + 2 < end && bytes[i + 1] == 0x90 && bytes[i + 2] == 0xA7:  // ᐧ
+                count += 1
+                special = true
+                i += 3
+            case 0xE2 where i + 2 < end && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0x94 || bytes[i + 2] == 0x93):
+                count += 1
+                special = special || bytes[i + 2] == 0x94  // — on its own opens GitHub-style footers
+                i += 3
+            default:
+                return false
+            }
+        }
+        return count >= 3 || (count >= 1 && special)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import ParleyCore
+
+/// The whole configuration, as read from the TOML file (see `config/parley.example.toml`).
+///
+/// Relative paths are taken relative to the directory Parley is started in.
+public struct ParleyConfig: Sendable {
+    /// `[site]`
+    public struct Site: Sendable {
+        public var name: String
+        public var baseURL: String
+        /// The HMAC key for reply tokens; never logged.
+        public var secret: [UInt8]
+        /// Secrets still accepted during a rotation.
+        public var previousSecrets: [[UInt8]]
+        public var moderation: ModerationPolicy
+    }
+
+    /// `[smtp]`
+    public struct SMTP: Sendable {
+        public var server: ServerSettings
+        public var from: EmailAddress
+        /// The name given in EHLO.
+        public var ehloName: String
+    }
+
+    /// `[[mailbox]]`
+    public struct Mailbox: Sendable {
+        public var name: String
+        public var server: ServerSettings
+        /// `local+{token}@domain`: where `{token}` goes.
+        public var replyAddress: String
+        public var processedFolder: String
+        public var rejectedFolder: String
+        public var pollInterval: Duration
+        public var idle: Bool
+        public var maxMessageSize: Int
+    }
+
+    /// How to reach one server (the libcurl options are built from this).
+    public struct ServerSettings: Sendable {
+        public var url: String
+        public var starttls: String
+        public var username: String?
+        public var password: String?
+        public var oauth2Token: String?
+        public var caFile: String?
+    }
+
+    /// `[publish]`
+    public struct Publish: Sendable {
+        public var outputDir: String
+        public var templatesDir: String
+        public var webhookURL: String?
+    }
+
+    public var site: Site
+    public var databasePath: String
+    public var smtp: SMTP
+    public var mailboxes: [Mailbox]
+    public var httpListen: String
+    public var publish: Publish
+    /// How long temporary SMTP failures are retried.
+    public var outboxRetryFor: Duration
+    /// The file it was read from.
+    public var path: String
+}
+
+/// Who gets held for moderation.
+public enum ModerationPolicy: String, Sendable, CaseIterable {
+    /// Nobody (apart from senders who are not the token's recipient).
+    case none
+    /// A person's first comment.
+    case firstTime = "first-time"
+    /// Every comment (apart from the post's author and the conversation's partners).
+    case all
+}

@@ -1,0 +1,23 @@
+/// What became of one incoming email: the status recorded and the reason, in words
+/// an admin can act on.
+public struct InboundOutcome: Sendable, Equatable {
+    /// Statuses recorded in `inbound_messages.status`.
+    public enum Status: String, Sendable, CaseIterable {
+        case published, pending, command, bounce
+        case autoReply = "auto-reply"
+        case loop, duplicate, rejected, failed
+    }
+
+    public var status: Status
+    public var reason: String
+    public var commentId: Int64?
+
+    public init(_ status: Status, _ reason: String, commentId: Int64? = nil) {
+        self.status = status
+        self.reason = reason
+        self.commentId = commentId
+    }
+
+    /// Published, held, commands and reports go to the processed folder; the rest to rejected.
+    public var isRejected: Bool { status == .rejected || status == .failed }
+}

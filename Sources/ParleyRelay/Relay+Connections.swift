@@ -1,0 +1,40 @@
+import ParleyCore
+import ParleyCurl
+
+extension ParleyConfig.ServerSettings {
+    /// The libcurl options for this server.
+    var options: ServerOptions {
+        ServerOptions(url: url, username: username, password: password, oauth2Token: oauth2Token,
+                      tls: ServerOptions.TLSMode(rawValue: starttls) ?? .required, caFile: caFile)
+    }
+}
+
+extension Relay {
+    /// A new IMAP client for a mailbox (one connection, reused for its whole life).
+    public func imapClient(for mailbox: ParleyConfig.Mailbox) throws(MailError) -> CurlIMAPClient {
+        try CurlIMAPClient(options: mailbox.server.options)
+    }
+
+    /// A new SMTP transport (one connection, reused).
+    public func smtpTransport() throws(MailError) -> CurlSMTPTransport {
+        try CurlSMTPTransport(options: config.smtp.server.options, ehloName: config.smtp.ehloName)
+    }
+
+    /// One ingest pass over each mailbox (or the one named).
+    public func pollOnce(mailbox name: String? = nil, progress: @escaping (String, Int, Int) -> Void = { _, _, _ in }) throws -> [String: PassSummary] {
+        var result: [String: PassSummary] = [:]
+        for box in config.mailboxes where name == nil || box.name == name {
+            let client = try imapClient(for: box)
+            let ingestor = Ingestor(relay: self, mailbox: box, client: client)
+            result[box.name] = try ingestor.pass { done, total in progress(box.name, done, total) }
+        }
+        if let name, result.isEmpty { throw AdminError("no mailbox named \(name) in the config") }
+        return result
+    }
+
+    /// Sends everything due in the outbox.
+    public func flushOutbox() throws -> FlushSummary {
+        let transport = try smtpTransport()
+        return try OutboxSender(relay: self, transport: transport).flush()
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import ParleyCore
+import ParleyMail
+import ParleyStore
+
+/// Everything the stages share: configuration, database, token codec, templates, clock.
+public final class Relay: Sendable {
+    public let config: ParleyConfig
+    public let store: Store
+    public let codec: ReplyTokenCodec
+    public let templates: MailTemplates
+    public let logger: Logger
+    /// The clock, passed in so tests can move time.
+    public let now: @Sendable () -> Date
+
+    public init(config: ParleyConfig, store: Store, templates: MailTemplates, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.config = config
+        self.store = store
+        self.codec = ReplyTokenCodec(secret: config.site.secret, previousSecrets: config.site.previousSecrets)
+        self.templates = templates
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Opens the database and loads the templates named by the config.
+    public static func open(config: ParleyConfig, logger: Logger) throws -> Relay {
+        let store = try Store(path: config.databasePath)
+        let templates = try MailTemplates(directory: config.publish.templatesDir)
+        return Relay(config: config, store: store, templates: templates, logger: logger)
+    }
+
+    /// Days since 1970-01-01 UTC, for token issue dates.
+    var today: Int64 { Int64(now().timeIntervalSince1970 / 86400) }
+
+    /// The domain Parley's Message-IDs are made in.
+    var messageIDDomain: String { config.smtp.from.domain }
+
+    /// The reply address pattern of the first mailbox: where replies are sent.
+    var replyPattern: ReplyAddressPattern { ReplyAddressPattern(config.mailboxes[0].replyAddress)! }
+
+    /// Every address Parley sends from or receives at, for loop detection.
+    var ownAddresses: [String] {
+        var list = [config.smtp.from.address]
+        for box in config.mailboxes {
+            list.append(box.replyAddress.replacingOccurrences(of: "{token}", with: "").replacingOccurrences(of: "+@", with: "@"))
+            if let user = box.server.username, user.contains("@") { list.append(user) }
+        }
+        return list
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import ParleyCore
+
+extension StoreTransaction {
+    // MARK: inbound
+
+    /// Records an inbound message and returns it with its id.
+    public func insertInbound(_ record: InboundRecord) throws -> InboundRecord {
+        var r = record
+        try r.insert(db)
+        return r
+    }
+
+    public func update(_ inbound: InboundRecord) throws {
+        try inbound.update(db)
+    }
+
+    public func inbound(id: Int64) throws -> InboundRecord? {
+        try InboundRecord.fetchOne(db, key: id)
+    }
+
+    /// The inbound record for a mailbox position, if that message was seen already.
+    public func inbound(mailbox: String, uidValidity: Int64, uid: Int64) throws -> InboundRecord? {
+        try InboundRecord.filter(Column("mailbox") == mailbox && Column("uidValidity") == uidValidity && Column("uid") == uid).fetchOne(db)
+    }
+
+    /// An earlier inbound message with this Message-ID, or with these bytes when it has none.
+    public func earlierInbound(messageId: String?, hash: String) throws -> InboundRecord? {
+        if let messageId {
+            return try InboundRecord.filter(Column("messageId") == messageId).order(Column("id")).fetchOne(db)
+        }
+        return try InboundRecord.filter(Column("hash") == hash).order(Column("id")).fetchOne(db)
+    }
+
+    /// Inbound messages, newest first, without their raw bytes loaded into lists.
+    public func inbound(status: String? = nil, limit: Int = 1000) throws -> [InboundRecord] {
+        var request = InboundRecord.all()
+        if let status { request = request.filter(Column("status") == status) }
+        return try request.order(Column("id").desc).limit(limit).fetchAll(db)
+    }
+
+    // MARK: outbound
+
+    /// Queues an outbound message and returns it with its id.
+    public func insertOutbound(_ record: OutboundRecord) throws -> OutboundRecord {
+        var r = record
+        try r.insert(db)
+        return r
+    }
+
+    public func update(_ outbound: OutboundRecord) throws {
+        try outbound.update(db)
+    }
+
+    public func outbound(id: Int64) throws -> OutboundRecord? {
+        try OutboundRecord.fetchOne(db, key: id)
+    }
+
+    /// Messages due now: queued or deferred with their next attempt passed, oldest first.
+    public func dueOutbound(now: Date, limit: Int) throws -> [OutboundRecord] {
+        try OutboundRecord.filter(["queued", "deferred"].contains(Column("status")) && Column("nextAttemptAt") <= now)
+            .order(Column("nextAttemptAt"), Column("id")).limit(limit).fetchAll(db)
+    }
+
+    public func outbound(status: String? = nil, limit: Int = 1000) throws -> [OutboundRecord] {
+        var request = OutboundRecord.all()
+        if let status { request = request.filter(Column("status") == status) }
+        return try request.order(Column("id")).limit(limit).fetchAll(db)
+    }
+
+    // MARK: checkpoints
+
+    public func checkpoint(mailbox: String) throws -> CheckpointRecord? {
+        try CheckpointRecord.fetchOne(db, key: mailbox)
+    }
+
+    public func save(_ checkpoint: CheckpointRecord) throws {
+        try checkpoint.save(db)
+    }
+}

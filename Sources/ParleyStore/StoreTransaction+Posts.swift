@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import ParleyCore
+
+extension StoreTransaction {
+    /// Creates a conversation with its partners; fails if the id exists.
+    public func insertConversation(_ conversation: ConversationRecord, partners: [Int64]) throws {
+        try conversation.insert(db)
+        for p in partners {
+            try ConversationPartnerRecord(conversationId: conversation.id, personId: p).insert(db)
+        }
+    }
+
+    public func conversation(id: String) throws -> ConversationRecord? {
+        try ConversationRecord.fetchOne(db, key: id)
+    }
+
+    /// The person ids of a conversation's partners.
+    public func partners(of conversationId: String) throws -> [Int64] {
+        try ConversationPartnerRecord.filter(Column("conversationId") == conversationId)
+            .order(Column("personId")).fetchAll(db).map(\.personId)
+    }
+
+    /// Inserts a post and returns it with its number.
+    public func insertPost(_ post: PostRecord) throws -> PostRecord {
+        var p = post
+        try p.insert(db)
+        return p
+    }
+
+    public func post(id: String) throws -> PostRecord? {
+        try PostRecord.filter(Column("id") == id).fetchOne(db)
+    }
+
+    public func post(number: Int64) throws -> PostRecord? {
+        try PostRecord.fetchOne(db, key: number)
+    }
+
+    public func posts() throws -> [PostRecord] {
+        try PostRecord.order(Column("createdAt"), Column("id")).fetchAll(db)
+    }
+
+    /// Inserts a comment and returns it with its id.
+    public func insertComment(_ comment: CommentRecord) throws -> CommentRecord {
+        var c = comment
+        try c.insert(db)
+        return c
+    }
+
+    public func update(_ comment: CommentRecord) throws {
+        try comment.update(db)
+    }
+
+    public func comment(id: Int64) throws -> CommentRecord? {
+        try CommentRecord.fetchOne(db, key: id)
+    }
+
+    /// Comments, oldest first, optionally of one post and one status.
+    public func comments(post: String? = nil, status: String? = nil) throws -> [CommentRecord] {
+        var request = CommentRecord.all()
+        if let post { request = request.filter(Column("postId") == post) }
+        if let status { request = request.filter(Column("status") == status) }
+        return try request.order(Column("createdAt"), Column("id")).fetchAll(db)
+    }
+
+    /// Whether this person has had a comment published before.
+    public func hasPublishedComment(personId: Int64) throws -> Bool {
+        try CommentRecord.filter(Column("authorId") == personId && Column("status") == "published").fetchCount(db) > 0
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import ParleyMail
+import ParleyRelay
+
+/// `parley message …`: look at one email without a config.
+struct MessageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "message", abstract: "Read one email from stdin.",
+                                                    subcommands: [Trim.self, Inspect.self])
+
+    struct Trim: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print only the new text the sender wrote (a whole message or a bare body on stdin).")
+
+        func run() throws {
+            let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            print(MessageReading.read(input).trimmed)
+        }
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print JSON: headers, decoded text, trimmed and elided text, classification, token.")
+        @Option(help: "A reply-address pattern, to find the token in recipients (e.g. talk+{token}@example.org).")
+        var replyAddress: String?
+
+        func run() throws {
+            let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            let report = MessageReading.read(input, replyAddress: replyAddress)
+            try printJSON(report)
+        }
+    }
+}
