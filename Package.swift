@@ -52,12 +52,12 @@ let package = Package(
         ]),
 
         // Shared test support: the throw-away Dovecot and SMTP sink.
-        .target(name: "ParleyTesting", dependencies: ["ParleyCore"], path: "Tests/ParleyTesting"),
+        .target(name: "ParleyTesting", path: "Tests/ParleyTesting"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
-        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyTesting"]),
+        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -45,8 +45,8 @@ struct KeywordList: Sendable {
         return (flat, starts)
     }
 
-    /// Length of the keyword `t[start..<end]` ends with; a keyword must not directly
-    /// follow an ASCII letter ("rewrote" does not end with "wrote"). ASCII is compared
+    /// Length of the keyword `t[start..<end]` ends with; a Latin keyword must not
+    /// directly follow an ASCII letter ("rewrote" does not end with "wrote"). ASCII is compared
     /// case-insensitively, so `t` may be raw or folded.
     func suffixLength(of t: UnsafeBufferPointer<UInt8>, from start: Int = 0, end: Int) -> Int? {
         guard end > start else { return nil }
@@ -59,7 +59,11 @@ struct KeywordList: Sendable {
             let len = offsets[k + 1] - offsets[k]
             guard len <= end - start else { continue }
             let base = end - len
-            if same(t, at: base, k, len) && (base == start || !CaseFold.isLetter(t[base - 1])) { return len }
+            // Only Latin words need a boundary: "iPhoneから送信" ends with "から送信".
+            let latin = CaseFold.isLetter(storage[offsets[k]])
+            if same(t, at: base, k, len) && (!latin || base == start || !CaseFold.isLetter(t[base - 1])) {
+                return len
+            }
         }
         return nil
     }

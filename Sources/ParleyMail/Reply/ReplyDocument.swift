@@ -74,7 +74,10 @@ struct ReplyDocument {
             if lines.count == Self.maxLines - 1 {
                 // The rest of an absurdly long body is one opaque line: it is kept or
                 // cut with what precedes it, and memory and time stay bounded.
-                lines.append(makeLine(start: start, end: n))
+                var end = n
+                if bytes[end - 1] == 0x0A { end -= 1 }
+                if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+                lines.append(makeLine(start: start, end: end))
                 overflow = true
                 return
             }
