@@ -71,7 +71,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
                 return nil
             }
         }
-        guard !domain.contains("@") else { return nil }
+        guard !local.contains("@") else { return nil }
         guard !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
         return String(local) + "@" + domain.lowercased()
     }

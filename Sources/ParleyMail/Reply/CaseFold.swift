@@ -20,53 +20,50 @@ enum CaseFold {
         }
     }
 
-    /// Appends `bytes[from..<to]` lower-cased to `out`. The range must start on a
-    /// character boundary; a sequence cut at `to` is copied unchanged.
-    static func append(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int, into out: inout [UInt8]) {
-        guard to > from else { return }
-        let base = out.count
-        // Folding never lengthens text: grow once, write through a pointer (no
-        // per-byte uniqueness check), then drop what was not needed.
-        out.append(contentsOf: repeatElement(0, count: to - from))
-        let written = out.withUnsafeMutableBufferPointer { dst -> Int in
-            var w = base
-            var i = from
-            while i < to {
-                let b = bytes[i]
-                if b < 0x80 {
-                    dst[w] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+    /// Writes `bytes[from..<to]` lower-cased into `dst` from offset `at` and returns
+    /// the offset after the last byte written. Stops early when `dst` is full. The
+    /// range must start on a character boundary; a sequence cut at `to` is copied as is.
+    /// NBSP becomes a plain space, as French typography puts one before ':'.
+    static func fold(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int,
+                     into dst: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        var w = at
+        var i = from
+        let limit = dst.count
+        while i < to && w < limit {
+            let b = bytes[i]
+            if b < 0x80 {
+                dst[w] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                w += 1
+                i += 1
+            } else if b >= 0xC2 && b <= 0xDF && i + 1 < to && bytes[i + 1] & 0xC0 == 0x80 {
+                let s = lower(UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F))
+                if s == 0xA0 {
+                    dst[w] = 0x20
                     w += 1
-                    i += 1
-                } else if b >= 0xC2 && b <= 0xDF && i + 1 < to && bytes[i + 1] & 0xC0 == 0x80 {
-                    let s = lower(UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F))
-                    i += 2
-                    if s == 0xA0 {  // NBSP, as French typography puts before ':'
-                        dst[w] = 0x20
-                        w += 1
-                    } else {
-                        dst[w] = UInt8(0xC0 | (s >> 6))
-                        dst[w + 1] = UInt8(0x80 | (s & 0x3F))
-                        w += 2
-                    }
                 } else {
-                    dst[w] = b
-                    w += 1
-                    i += 1
+                    guard w + 1 < limit else { break }
+                    dst[w] = UInt8(0xC0 | (s >> 6))
+                    dst[w + 1] = UInt8(0x80 | (s & 0x3F))
+                    w += 2
                 }
+                i += 2
+            } else {
+                dst[w] = b
+                w += 1
+                i += 1
             }
-            return w
         }
-        if written < out.count { out.removeLast(out.count - written) }
+        return w
     }
 
     /// The folded UTF-8 of a keyword, for building the constant tables.
     static func fold(_ s: String) -> [UInt8] {
-        var bytes = Array(s.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        bytes.withUnsafeMutableBufferPointer { buf in
-            append(UnsafeBufferPointer(buf), from: 0, to: buf.count, into: &out)
+        let source = Array(s.utf8)
+        var out = [UInt8](repeating: 0, count: source.count)
+        let n = source.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { fold(src, from: 0, to: src.count, into: $0, at: 0) }
         }
+        out.removeLast(out.count - n)
         return out
     }
 

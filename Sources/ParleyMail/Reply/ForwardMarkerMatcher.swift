@@ -30,7 +30,7 @@ enum ForwardMarkerMatcher {
 
     /// Whether the trimmed line `bytes[start..<end]` is a marker; `scratch` is reused.
     static func matches(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
-                        scratch: inout [UInt8]) -> Bool {
+                        scratch: inout FoldBuffer) -> Bool {
         guard end - start >= 8, end - start <= 160 else { return false }
         var s = start
         var e = end
@@ -50,9 +50,9 @@ enum ForwardMarkerMatcher {
             while e > s, bytes[e - 1] == 0x20 { e -= 1 }
         }
         guard dashes >= 2 || colon, e - s >= 4 else { return false }
-        scratch.removeAll(keepingCapacity: true)
-        CaseFold.append(bytes, from: s, to: e, into: &scratch)
-        return scratch.withUnsafeBufferPointer { phrases.index(of: $0, start: 0, end: $0.count) != nil }
+        scratch.removeAll()
+        scratch.appendFolded(bytes, from: s, to: e)
+        return scratch.withBytes { phrases.index(of: $0, start: 0, end: $0.count) != nil }
     }
 
     @inline(__always)

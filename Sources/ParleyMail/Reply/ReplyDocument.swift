@@ -26,8 +26,8 @@ struct ReplyDocument {
     private(set) var spanKind: [ReplyLineKind] = []
 
     private var fenced: [Bool] = []
-    private var scratch: [UInt8] = []
-    private var scratch2: [UInt8] = []
+    private var scratch = FoldBuffer(capacity: 2048)
+    private var scratch2 = FoldBuffer(capacity: 512)
 
     /// Longest line the keyword matchers look at; longer lines are always prose.
     static let maxMatchedLine = 400
@@ -46,8 +46,6 @@ struct ReplyDocument {
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        scratch.reserveCapacity(512)
-        scratch2.reserveCapacity(512)
         split()
         findFences()
         findAttributions()
@@ -218,7 +216,7 @@ struct ReplyDocument {
                 }
                 budget -= 1
                 buildSpanText(from: j, to: k)
-                if scratch.withUnsafeBufferPointer({ AttributionMatcher.matches($0) }) {
+                if scratch.withBytes({ AttributionMatcher.matches($0) }) {
                     found = j
                     break
                 }
@@ -288,14 +286,14 @@ struct ReplyDocument {
     /// folded. Pieces are joined by a space, except after an opening '<' of an
     /// address that was wrapped.
     private mutating func buildSpanText(from j: Int, to k: Int) {
-        scratch.removeAll(keepingCapacity: true)
+        scratch.removeAll()
         for idx in j...k {
             var (s, e) = trimmed(idx)
             if idx == j { while s < e, isDecoration(bytes[s]) || bytes[s] == 0x3E { s += 1 } }
             if idx > j { while s < e, bytes[s] == 0x3E || bytes[s] == 0x20 { s += 1 } }
             guard s < e else { continue }
             if let last = scratch.last, last != 0x3C { scratch.append(0x20) }
-            CaseFold.append(bytes, from: s, to: e, into: &scratch)
+            scratch.appendFolded(bytes, from: s, to: e)
         }
         while let last = scratch.last, isDecoration(last) { scratch.removeLast() }
     }
@@ -319,12 +317,12 @@ struct ReplyDocument {
                 s = p
             } else {
                 fold(start: fs, end: fe, into: &scratch2)
-                let opens = scratch2.withUnsafeBufferPointer {
+                let opens = scratch2.withBytes {
                     AttributionMatcher.isOpeningLine($0) || AttributionMatcher.startsWithOpener($0)
                 }
                 if opens { break }  // the match already starts like an attribution
                 fold(start: ps, end: pe, into: &scratch2)
-                guard scratch2.withUnsafeBufferPointer({ AttributionMatcher.isOpeningLine($0) }) else { break }
+                guard scratch2.withBytes({ AttributionMatcher.isOpeningLine($0) }) else { break }
                 s = p
             }
             steps += 1
@@ -332,11 +330,11 @@ struct ReplyDocument {
         return s
     }
 
-    private func fold(start: Int, end: Int, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
+    private func fold(start: Int, end: Int, into out: inout FoldBuffer) {
+        out.removeAll()
         var s = start
         while s < end, isDecoration(bytes[s]) || bytes[s] == 0x3E { s += 1 }
-        CaseFold.append(bytes, from: s, to: min(end, s + 240), into: &out)
+        out.appendFolded(bytes, from: s, to: end)
     }
 
     // MARK: - Forward markers and header blocks
@@ -401,9 +399,9 @@ struct ReplyDocument {
         var ke = c
         while ke > s, bytes[ke - 1] == 0x20 || bytes[ke - 1] == 0x2A || bytes[ke - 1] == 0x09 { ke -= 1 }
         guard ke > s else { return nil }
-        scratch.removeAll(keepingCapacity: true)
-        CaseFold.append(bytes, from: s, to: ke, into: &scratch)
-        return scratch.withUnsafeBufferPointer { HeaderFieldMatcher.role(ofFoldedLabel: $0) }
+        scratch.removeAll()
+        scratch.appendFolded(bytes, from: s, to: ke)
+        return scratch.withBytes { HeaderFieldMatcher.role(ofFoldedLabel: $0) }
     }
 
     /// The last line of a header block starting at `first`, or nil when the fields

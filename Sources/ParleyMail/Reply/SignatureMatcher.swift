@@ -41,7 +41,7 @@ enum SignatureMatcher {
     /// Whether the trimmed line `bytes[start..<end]` is a one-line mobile/app footer.
     /// `raw` and `folded` are scratch buffers, used only for lines with links.
     static func isMobileSignature(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
-                                  raw: inout [UInt8], folded: inout [UInt8]) -> Bool {
+                                  raw: inout FoldBuffer, folded: inout FoldBuffer) -> Bool {
         guard end - start >= 8, end - start <= 240 else { return false }
         var s = start
         var e = end
@@ -58,9 +58,15 @@ enum SignatureMatcher {
             return matchesFooter(bytes, start: s, end: e)
         }
         strip(bytes, start: start, end: end, into: &raw)
-        folded.removeAll(keepingCapacity: true)
-        raw.withUnsafeBufferPointer { CaseFold.append($0, from: 0, to: $0.count, into: &folded) }
-        return folded.withUnsafeBufferPointer { matchesFooter($0, start: 0, end: $0.count) }
+        folded.removeAll()
+        raw.withBytes { folded.appendFolded($0, from: 0, to: $0.count) }
+        return folded.withBytes { t in
+            var s = 0
+            var e = t.count
+            while s < e, isWrap(t[s]) { s += 1 }
+            while e > s, isWrap(t[e - 1]) || t[e - 1] == 0x2E { e -= 1 }
+            return matchesFooter(t, start: s, end: e)
+        }
     }
 
     private static func matchesFooter(_ t: UnsafeBufferPointer<UInt8>, start s: Int, end e: Int) -> Bool {
@@ -91,8 +97,8 @@ enum SignatureMatcher {
 
     /// Copies the line without markdown link targets (`[text](url)` → `text`), without
     /// `<url>` parts, and without the brackets footers are sometimes wrapped in.
-    private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
+    private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, into out: inout FoldBuffer) {
+        out.removeAll()
         var i = start
         while i < end {
             let b = bytes[i]
@@ -115,11 +121,6 @@ enum SignatureMatcher {
             out.append(b)
             i += 1
         }
-        var s = 0
-        var e = out.count
-        while s < e, isWrap(out[s]) { s += 1 }
-        while e > s, isWrap(out[e - 1]) || out[e - 1] == 0x2E { e -= 1 }
-        if s > 0 || e < out.count { out = Array(out[s..<e]) }
     }
 
     @inline(__always)
