@@ -51,6 +51,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmarks (`make bench`): their own executable, release build, never timed tests.
+        .executableTarget(name: "parley-bench", dependencies: [
+            "ParleyCore", "ParleyMail", "ParleyRelay", "ParleyStore", "ParleyCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/parley-bench"),
+
         // Shared test support: the throw-away Dovecot and SMTP sink.
         .target(name: "ParleyTesting", path: "Tests/ParleyTesting"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
