@@ -30,6 +30,8 @@ public enum MessageBuilder {
         setHeader(object, "Auto-Submitted", "auto-generated")
         setHeader(object, "X-Auto-Response-Suppress", "All")
         setHeader(object, "Precedence", "list")
+        // Marks Parley's own mail, so that it is recognised as a loop if it comes back.
+        setHeader(object, MessageClassifier.originHeader, mail.listID.isEmpty ? "parley" : "parley; \(singleLine(mail.listID))")
 
         let plain = textPart(subtype: "plain", mail.text)
         if let html = mail.html {

@@ -101,16 +101,3 @@ public enum MessageReading {
     }
 }
 
-extension MailClassification {
-    /// The classification's name as `message inspect` prints it.
-    public var name: String {
-        switch self {
-        case .loop: return "loop"
-        case .bounce: return "bounce"
-        case .autoReply: return "auto-reply"
-        case .command: return "command"
-        case .reply: return "reply"
-        case .other: return "other"
-        }
-    }
-}
