@@ -26,7 +26,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Reading and writing email (GMime, libxml2).
-        .target(name: "ParleyMail", dependencies: ["ParleyCore", "CGMime", "CLibXML2"], exclude: ["Reply"]),
+        .target(name: "ParleyMail", dependencies: ["ParleyCore", "CGMime", "CLibXML2"]),
         // IMAP and SMTP over libcurl; the only importer of CCurl.
         .target(name: "ParleyCurl", dependencies: [
             "ParleyCore", "CCurl",

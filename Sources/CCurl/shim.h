@@ -19,6 +19,8 @@ static inline CURLcode parley_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { 
 static inline CURLcode parley_curl_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode parley_curl_getinfo_socket(CURL *h, curl_socket_t *v) { return curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, v); }
 
+static inline CURLSHcode parley_curl_share_setopt_long(CURLSH *sh, CURLSHoption o, long v) { return curl_share_setopt(sh, o, v); }
+
 // CURLOPT_MAIL_RCPT_ALLLOWFAILS is spelled with three L's in 7.88 and renamed in 8.2.
 #if defined(CURLOPT_MAIL_RCPT_ALLOWFAILS)
 #define PARLEY_CURLOPT_MAIL_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS

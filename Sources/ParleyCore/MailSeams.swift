@@ -30,8 +30,8 @@ public protocol MailboxClient: AnyObject {
     /// The exact bytes of one message; throws `.invalidInput` once more than `limit`
     /// bytes arrive.
     func fetch(uid: UInt32, limit: Int) throws(MailError) -> [UInt8]
-    /// Moves a message to a folder, creating the folder if it is missing.
-    func move(uid: UInt32, to folder: String) throws(MailError)
+    /// Moves messages to a folder in one command, creating the folder if it is missing.
+    func move(uids: [UInt32], to folder: String) throws(MailError)
 }
 
 /// Outcome of handing one message to an SMTP server.

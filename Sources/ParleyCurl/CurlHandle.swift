@@ -11,6 +11,7 @@ final class TransferSink {
     var upload: [UInt8] = []
     var uploadOffset = 0
     var bodyLimit = Int.max
+    var headerBytes = 0
     var overLimit = false
 }
 
@@ -22,20 +23,61 @@ final class CurlHandle {
         curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
     }()
 
-    private let handle: UnsafeMutableRawPointer
+    private var handle: UnsafeMutableRawPointer
+    /// Holds the connection cache, so that a replacement easy handle reuses the open
+    /// connection (see ``resetIfNeeded()``).
+    private let share: UnsafeMutableRawPointer
+    /// Response-line bytes seen by the current easy handle.
+    private var headerBytes = 0
+    private var performs = 0
+    /// The options to apply again after a reset.
+    private var options: ServerOptions?
+    private var extra: [(CURLoption, Int)] = []
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     init() throws(MailError) {
-        guard CurlHandle.globalInit, let h = curl_easy_init() else {
+        guard CurlHandle.globalInit, let sh = curl_share_init(), let h = curl_easy_init() else {
             throw MailError(.connection, "libcurl could not be initialised")
         }
+        share = sh
+        _ = parley_curl_share_setopt_long(sh, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_CONNECT.rawValue))
+        _ = parley_curl_share_setopt_long(sh, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
+        _ = parley_curl_share_setopt_long(sh, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
         handle = h
+        _ = parley_curl_setopt_pointer(h, CURLOPT_SHARE, sh)
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_share_cleanup(share)
+    }
 
     func set(_ option: CURLoption, _ value: Int) {
         _ = parley_curl_setopt_long(handle, option, value)
+    }
+
+    /// Sets an option that must survive ``resetIfNeeded()``.
+    func setPersistent(_ option: CURLoption, _ value: Int) {
+        extra.append((option, value))
+        set(option, value)
+    }
+
+    /// libcurl 7.88 (with Debian's backport of the CVE-2023-38039 fix) adds response
+    /// lines to a per-handle counter that no request resets and fails a transfer with
+    /// "Too large response headers" (error 56) once it passes 300 KB; it also counts
+    /// more than the bytes delivered. A long-lived IMAP or SMTP handle hits that after
+    /// a few thousand commands. So the easy handle is replaced well before: the share
+    /// object keeps the connection cache, and the new handle reuses the open connection.
+    func resetIfNeeded() {
+        guard headerBytes > 16 * 1024 || performs >= 200, let options else { return }
+        guard let fresh = curl_easy_init() else { return }
+        curl_easy_cleanup(handle)
+        handle = fresh
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_SHARE, share)
+        headerBytes = 0
+        performs = 0
+        configure(options)
+        for (option, value) in extra { set(option, value) }
     }
 
     func set(_ option: CURLoption, _ value: String?) {
@@ -50,6 +92,7 @@ final class CurlHandle {
     /// Performs a transfer. The slist, if any, must stay alive during the call.
     func perform(url: String, customRequest: String?, sink: TransferSink, upload: Bool = false,
                  recipients: [String] = []) -> (CURLcode, String) {
+        resetIfNeeded()
         set(CURLOPT_URL, url)
         set(CURLOPT_CUSTOMREQUEST, customRequest)
         set(CURLOPT_UPLOAD, upload ? 1 : 0)
@@ -79,6 +122,7 @@ final class CurlHandle {
                 String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
             }
             sink.lines.append(line)
+            sink.headerBytes += n
             return n
         })
         if upload {
@@ -104,6 +148,8 @@ final class CurlHandle {
             _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buf.baseAddress)
         }
         let code = curl_easy_perform(handle)
+        performs += 1
+        headerBytes += sink.headerBytes
         _ = parley_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil)
         _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
         curl_slist_free_all(list)
@@ -121,6 +167,7 @@ final class CurlHandle {
 
     /// Applies the options shared by IMAP and SMTP.
     func configure(_ options: ServerOptions) {
+        self.options = options
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds)
         set(CURLOPT_SERVER_RESPONSE_TIMEOUT, options.responseTimeoutSeconds)

@@ -30,7 +30,7 @@ public final class CurlIMAPClient: MailboxClient {
         curl = try CurlHandle()
         curl.configure(options)
         // Long untagged lines (a big SEARCH) are truncated at half the buffer.
-        curl.set(CURLOPT_BUFFERSIZE, 512 * 1024)
+        curl.setPersistent(CURLOPT_BUFFERSIZE, 512 * 1024)
     }
 
     public static func split(_ url: String) -> (base: String, mailbox: String)? {
@@ -58,6 +58,7 @@ public final class CurlIMAPClient: MailboxClient {
         guard code == CURLE_OK else {
             let tagged = sink.lines.last { !$0.hasPrefix("*") }?.trimmingCharacters(in: .whitespacesAndNewlines)
             var error = CurlHandle.error(code, message, server: server)
+            error.detail = "\(text.split(separator: " ").prefix(2).joined(separator: " ")): " + (error.detail ?? "")
             if code == CURLE_QUOTE_ERROR {
                 error = MailError(.protocolError, "\(server) refused \"\(text.split(separator: " ").prefix(2).joined(separator: " "))\"", detail: tagged ?? message)
             }
@@ -103,18 +104,27 @@ public final class CurlIMAPClient: MailboxClient {
     }
 
     public func sizes(of uids: [UInt32]) throws(MailError) -> [UInt32: Int] {
-        guard !uids.isEmpty else { return [:] }
-        let lines = try command("UID FETCH \(IMAPSyntax.sequenceSet(uids)) (UID RFC822.SIZE)", on: mailbox)
         var sizes: [UInt32: Int] = [:]
-        for line in lines where line.hasPrefix("* ") && line.contains("FETCH") {
-            let words = line.replacingOccurrences(of: "(", with: " ").replacingOccurrences(of: ")", with: " ").split(separator: " ")
-            var uid: UInt32?
-            var size: Int?
-            for (i, w) in words.enumerated() where i + 1 < words.count {
-                if w.uppercased() == "UID" { uid = UInt32(words[i + 1]) }
-                if w.uppercased() == "RFC822.SIZE" { size = Int(words[i + 1]) }
+        // libcurl 7.88 counts response lines against its 300 KB header limit roughly
+        // quadratically in their number (for each line it counts what is still buffered:
+        // 100 lines of 30 bytes were counted as 195 KB, 200 lines failed with error 56).
+        // Every command here therefore asks for at most 50 lines of answer.
+        var start = 0
+        let sorted = uids.sorted()
+        while start < sorted.count {
+            let chunk = Array(sorted[start..<min(start + 50, sorted.count)])
+            let lines = try command("UID FETCH \(IMAPSyntax.sequenceSet(chunk)) (UID RFC822.SIZE)", on: mailbox)
+            for line in lines where line.hasPrefix("* ") && line.contains("FETCH") {
+                let words = line.replacingOccurrences(of: "(", with: " ").replacingOccurrences(of: ")", with: " ").split(separator: " ")
+                var uid: UInt32?
+                var size: Int?
+                for (i, w) in words.enumerated() where i + 1 < words.count {
+                    if w.uppercased() == "UID" { uid = UInt32(words[i + 1]) }
+                    if w.uppercased() == "RFC822.SIZE" { size = Int(words[i + 1]) }
+                }
+                if let uid, let size { sizes[uid] = size }
             }
-            if let uid, let size { sizes[uid] = size }
+            start += 50
         }
         return sizes
     }
@@ -142,17 +152,31 @@ public final class CurlIMAPClient: MailboxClient {
         return sink.body
     }
 
-    public func move(uid: UInt32, to folder: String) throws(MailError) {
+    public func move(uids: [UInt32], to folder: String) throws(MailError) {
+        guard !uids.isEmpty else { return }
         try ensureFolder(folder)
+        // Each moved message is answered with an EXPUNGE line: keep every answer short
+        // (see `sizes(of:)` on libcurl's header counting).
+        let sorted = uids.sorted()
+        var start = 0
+        while start < sorted.count {
+            try moveChunk(Array(sorted[start..<min(start + 50, sorted.count)]), to: folder)
+            start += 50
+        }
+    }
+
+    private func moveChunk(_ uids: [UInt32], to folder: String) throws(MailError) {
+        let set = IMAPSyntax.sequenceSet(uids)
         if try capabilitySet().contains("MOVE") {
-            _ = try command("UID MOVE \(uid) \(IMAPSyntax.quoted(folder))", on: mailbox)
+            // RFC 6851: one command moves the whole set.
+            _ = try command("UID MOVE \(set) \(IMAPSyntax.quoted(folder))", on: mailbox)
         } else {
-            // RFC 3501 without MOVE (RFC 6851): copy, flag deleted, expunge just that UID
-            // where UIDPLUS allows it.
-            _ = try command("UID COPY \(uid) \(IMAPSyntax.quoted(folder))", on: mailbox)
-            _ = try command("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)", on: mailbox)
+            // RFC 3501 without MOVE: copy, flag deleted, expunge just those UIDs where
+            // UIDPLUS (RFC 4315) allows it.
+            _ = try command("UID COPY \(set) \(IMAPSyntax.quoted(folder))", on: mailbox)
+            _ = try command("UID STORE \(set) +FLAGS.SILENT (\\Deleted)", on: mailbox)
             if try capabilitySet().contains("UIDPLUS") {
-                _ = try command("UID EXPUNGE \(uid)", on: mailbox)
+                _ = try command("UID EXPUNGE \(set)", on: mailbox)
             } else {
                 _ = try command("EXPUNGE", on: mailbox)
             }

@@ -37,6 +37,7 @@ public final class CurlSMTPTransport: MailTransport {
         guard EmailAddress(address: recipient, name: nil) != nil else {
             throw MailError(.invalidInput, "recipient \(recipient.debugDescription) is not a plain address")
         }
+        curl.resetIfNeeded()  // before MAIL_FROM is set: a reset clears it
         curl.set(CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
         let sink = TransferSink()
         sink.upload = data

@@ -65,4 +65,15 @@ public final class Store: Sendable {
 /// The queries and writes Parley makes, inside one transaction.
 public struct StoreTransaction {
     let db: Database
+
+    /// Runs `body` in a savepoint: if it throws, its writes are undone and the error
+    /// rethrown, while the enclosing transaction goes on.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        return result!
+    }
 }

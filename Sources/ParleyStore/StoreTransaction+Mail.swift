@@ -25,6 +25,15 @@ extension StoreTransaction {
         try InboundRecord.filter(Column("mailbox") == mailbox && Column("uidValidity") == uidValidity && Column("uid") == uid).fetchOne(db)
     }
 
+    /// The recorded UIDs (and statuses) of a mailbox at one UIDVALIDITY, from `minUID` on.
+    public func recordedUIDs(mailbox: String, uidValidity: Int64, from minUID: Int64) throws -> [Int64: String] {
+        let rows = try Row.fetchAll(db, sql: "SELECT uid, status FROM inbound_messages WHERE mailbox = ? AND uidValidity = ? AND uid >= ?",
+                                    arguments: [mailbox, uidValidity, minUID])
+        var out: [Int64: String] = [:]
+        for row in rows { out[row["uid"]] = row["status"] }
+        return out
+    }
+
     /// An earlier inbound message with this Message-ID, or with these bytes when it has none.
     public func earlierInbound(messageId: String?, hash: String) throws -> InboundRecord? {
         if let messageId {

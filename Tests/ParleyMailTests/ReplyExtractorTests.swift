@@ -311,24 +311,33 @@ struct ReplyExtractorTests {
         #expect(result.elided.hasPrefix("-- \nSome long line"))
     }
 
-    @Test("Binary garbage")
+    @Test("Binary garbage, as a lossy UTF-8 decoder hands it over")
     func garbage() {
-        // A fixed xorshift block, repeated to 4 MB: reproducible, and cheap to build
-        // in a debug build.
+        // Random bytes as they arrive after lossy decoding: control characters, NULs,
+        // CRs, U+FFFD and stray two-byte characters. The bytes are generated already
+        // valid, because decoding megabytes of invalid UTF-8 under Swift Testing is
+        // slow (every repaired sequence is a thrown-and-caught error it records).
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        for i in block.indices {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(6_000_000)
+        for _ in 0..<4_000_000 {
             state ^= state << 13
             state ^= state >> 7
             state ^= state << 17
-            block[i] = UInt8(truncatingIfNeeded: state)
+            let b = UInt8(truncatingIfNeeded: state)
+            switch b {
+            case 0..<0x80: bytes.append(b)
+            case 0x80..<0xC0: bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+            default: bytes.append(contentsOf: [0xC2 | (b & 0x1D), 0x80 | (b & 0x3F)])
+            }
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(block.count * 64)
-        for _ in 0..<64 { bytes.append(contentsOf: block) }
         let body = String(decoding: bytes, as: UTF8.self)
         let result = ReplyExtractor.extract(body)
-        // Nothing is lost: every non-blank line is either kept or elided.
         #expect(result.text.utf8.count + result.elided.utf8.count > body.utf8.count / 2)
+
+        // And a short run of raw invalid bytes through the real lossy decoder.
+        let raw = String(decoding: bytes.prefix(4_096).map { $0 ^ 0x80 }, as: UTF8.self)
+        let small = ReplyExtractor.extract(raw)
+        #expect(small.text.utf8.count + small.elided.utf8.count > 0)
     }
 }

@@ -102,7 +102,16 @@ public enum MailParser {
         for i in 0..<count {
             guard let header = g_mime_header_list_get_header_at(list, i),
                   let name = GMime.string(g_mime_header_get_name(header)) else { continue }
-            let value = GMime.string(g_mime_header_get_value(header)) ?? ""
+            // Decoded from the raw bytes rather than taken from g_mime_header_get_value, so that
+            // encoded-words go through the same charset handling as bodies (see EncodedWords).
+            let value: String
+            if let raw = g_mime_header_get_raw_value(header) {
+                value = raw.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
+                    EncodedWords.decode(UnsafeBufferPointer(start: start, count: strlen(raw)))
+                }
+            } else {
+                value = GMime.string(g_mime_header_get_value(header)) ?? ""
+            }
             out.append(MailHeader(name: name, value: value.trimmingCharacters(in: .whitespaces)))
         }
         return out

@@ -7,14 +7,14 @@
 //   2016-03-03 17:21 GMT+01:00 John                           (old Gmail ISO form)
 //
 // A verb alone is not enough ("As John wrote:" is prose): the line must also carry
-// an address, a time, or a year in a date-like opening. The caller joins wrapped
+// an address, a time, or a date in a date-like opening. The caller joins wrapped
 // lines and hands over folded (lower-cased) bytes, trimmed at both ends.
 
 /// Decides whether folded text is a reply attribution.
 enum AttributionMatcher {
     /// "wrote" in the languages whose clients we have seen; matched at the end of
     /// the attribution, or as a word inside it when the address follows the verb.
-    static let verbs = KeywordList([
+    static let verbs = ReplyKeywordList([
         "wrote", "writes", "wrote the following",
         "schrieb", "schrieben sie", "geschrieben",
         "a écrit", "a ecrit", "écrit",
@@ -34,7 +34,7 @@ enum AttributionMatcher {
     ])
 
     /// First words that open a date-first attribution ("On …", "Le …", "Am …").
-    static let openers = KeywordList([
+    static let openers = ReplyKeywordList([
         "on", "at", "le", "am", "el", "em", "op", "il", "den", "dnia", "dňa", "dne",
         "в", "在", "in", "w", "på", "pe", "la", "dana",
     ])
@@ -67,7 +67,7 @@ enum AttributionMatcher {
             if (time || date) && (email || (time && (date || startsWithOpener(t)))) { return true }
         }
         if colon || t[end - 1] == 0x3E, endsWithAddress(t, end: end), hasYear(t),
-           CaseFold.isDigit(t[0]) || hasTime(t), t.count <= 250 {
+           ReplyCaseFold.isDigit(t[0]) || hasTime(t), t.count <= 250 {
             return true
         }
         // Old Gmail: "2016-03-03 17:21 GMT+01:00 Some One". The literal GMT offset
@@ -93,8 +93,8 @@ enum AttributionMatcher {
         case 0x2E, 0x21, 0x3F: return false  // a finished sentence is prose
         default: break
         }
-        if CaseFold.isDigit(t[0]) { return hasYear(t) || hasTime(t) }
-        return startsWithOpener(t) && t.contains(where: CaseFold.isDigit)
+        if ReplyCaseFold.isDigit(t[0]) { return hasYear(t) || hasTime(t) }
+        return startsWithOpener(t) && t.contains(where: ReplyCaseFold.isDigit)
     }
 
     static func startsWithOpener(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -106,7 +106,7 @@ enum AttributionMatcher {
     /// Dates open with a digit, an opener word, or a weekday followed by a comma
     /// ("понедельник, 6 октября 2014 г.", "El jueves, 21 de noviembre").
     static func startsLikeDate(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        if CaseFold.isDigit(t[0]) || startsWithOpener(t) { return true }
+        if ReplyCaseFold.isDigit(t[0]) || startsWithOpener(t) { return true }
         var i = 0
         while i < t.count, i <= 24, t[i] != 0x20, t[i] != 0x2C { i += 1 }
         if i < t.count, t[i] == 0x2C, i > 0 { return true }
@@ -114,7 +114,7 @@ enum AttributionMatcher {
     }
 
     static func hasDigitOrAt(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        for b in t where CaseFold.isDigit(b) || b == 0x40 { return true }
+        for b in t where ReplyCaseFold.isDigit(b) || b == 0x40 { return true }
         return false
     }
 
@@ -138,9 +138,9 @@ enum AttributionMatcher {
     static func hasTime(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 1
         while i + 2 < t.count {
-            if t[i] == 0x3A || t[i] == 0x2E, CaseFold.isDigit(t[i - 1]),
-               CaseFold.isDigit(t[i + 1]), CaseFold.isDigit(t[i + 2]),
-               i + 3 == t.count || !CaseFold.isDigit(t[i + 3]) {
+            if t[i] == 0x3A || t[i] == 0x2E, ReplyCaseFold.isDigit(t[i - 1]),
+               ReplyCaseFold.isDigit(t[i + 1]), ReplyCaseFold.isDigit(t[i + 2]),
+               i + 3 == t.count || !ReplyCaseFold.isDigit(t[i + 3]) {
                 return true
             }
             i += 1
@@ -152,9 +152,9 @@ enum AttributionMatcher {
     static func hasYear(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i < t.count {
-            guard CaseFold.isDigit(t[i]) else { i += 1; continue }
+            guard ReplyCaseFold.isDigit(t[i]) else { i += 1; continue }
             var j = i
-            while j < t.count, CaseFold.isDigit(t[j]) { j += 1 }
+            while j < t.count, ReplyCaseFold.isDigit(t[j]) { j += 1 }
             if j - i == 4 {
                 let y = (Int(t[i]) - 48) * 1000 + (Int(t[i + 1]) - 48) * 100 + (Int(t[i + 2]) - 48) * 10 + Int(t[i + 3]) - 48
                 if y >= 1970 && y <= 2099 { return true }
@@ -169,18 +169,18 @@ enum AttributionMatcher {
         if hasYear(t) { return true }
         var i = 0
         while i < t.count {
-            guard CaseFold.isDigit(t[i]), i == 0 || !CaseFold.isDigit(t[i - 1]) else { i += 1; continue }
+            guard ReplyCaseFold.isDigit(t[i]), i == 0 || !ReplyCaseFold.isDigit(t[i - 1]) else { i += 1; continue }
             // d{1,2} sep d{1,2} sep d{2,4}, the same separator twice.
             var j = i
             var groups = 0
             var sep: UInt8 = 0
             while groups < 3 {
                 let s = j
-                while j < t.count, CaseFold.isDigit(t[j]), j - s < 4 { j += 1 }
+                while j < t.count, ReplyCaseFold.isDigit(t[j]), j - s < 4 { j += 1 }
                 let len = j - s
                 if len == 0 || (groups < 2 && len > 2) { break }
                 groups += 1
-                if groups == 3 { return len >= 2 && (j == t.count || !CaseFold.isDigit(t[j])) }
+                if groups == 3 { return len >= 2 && (j == t.count || !ReplyCaseFold.isDigit(t[j])) }
                 guard j < t.count, t[j] == 0x2E || t[j] == 0x2F || t[j] == 0x2D, sep == 0 || t[j] == sep else { break }
                 sep = t[j]
                 j += 1
@@ -206,14 +206,14 @@ enum AttributionMatcher {
     /// Starts with `yyyy-mm-dd` (or `/`, `.` separators).
     static func startsWithNumericDate(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
         guard t.count >= 8 else { return false }
-        for k in 0..<4 where !CaseFold.isDigit(t[k]) { return false }
+        for k in 0..<4 where !ReplyCaseFold.isDigit(t[k]) { return false }
         let sep = t[4]
         guard sep == 0x2D || sep == 0x2F || sep == 0x2E else { return false }
         var i = 5
         var parts = 0
         while parts < 2 {
             let s = i
-            while i < t.count, CaseFold.isDigit(t[i]), i - s < 2 { i += 1 }
+            while i < t.count, ReplyCaseFold.isDigit(t[i]), i - s < 2 { i += 1 }
             guard i > s else { return false }
             parts += 1
             if parts < 2 {
@@ -226,10 +226,10 @@ enum AttributionMatcher {
 
     /// `gmt+hh:mm` or `gmt-hh:mm`.
     static func hasGMTOffset(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let at = CaseFold.find(zoneGMT, in: t, end: t.count), at + 6 < t.count else { return false }
+        guard let at = ReplyCaseFold.find(zoneGMT, in: t, end: t.count), at + 6 < t.count else { return false }
         let sign = t[at + 3]
-        return (sign == 0x2B || sign == 0x2D) && CaseFold.isDigit(t[at + 4]) && CaseFold.isDigit(t[at + 5])
+        return (sign == 0x2B || sign == 0x2D) && ReplyCaseFold.isDigit(t[at + 4]) && ReplyCaseFold.isDigit(t[at + 5])
     }
 
-    private static let zoneGMT = CaseFold.fold("gmt")
+    private static let zoneGMT = ReplyCaseFold.fold("gmt")
 }

@@ -6,7 +6,7 @@
 /// Recognises the separator lines clients put above a forwarded or original message.
 enum ForwardMarkerMatcher {
     /// Folded marker phrases, without their dashes or colon.
-    static let phrases = KeywordList([
+    static let phrases = ReplyKeywordList([
         "original message", "forwarded message", "reply message", "begin forwarded message",
         "ursprüngliche nachricht", "weitergeleitete nachricht", "originalnachricht",
         "anfang der weitergeleiteten nachricht",
@@ -30,7 +30,7 @@ enum ForwardMarkerMatcher {
 
     /// Whether the trimmed line `bytes[start..<end]` is a marker; `scratch` is reused.
     static func matches(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
-                        scratch: inout FoldBuffer) -> Bool {
+                        scratch: inout ReplyFoldBuffer) -> Bool {
         guard end - start >= 8, end - start <= 160 else { return false }
         var s = start
         var e = end

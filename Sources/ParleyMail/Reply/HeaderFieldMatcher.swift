@@ -13,7 +13,7 @@ enum HeaderFieldMatcher {
 
     /// Folded labels, and the role of each (same order). Labels shared by two
     /// languages appear once.
-    static let (labels, roles): (KeywordList, [Role]) = {
+    static let (labels, roles): (ReplyKeywordList, [Role]) = {
         let from = ["from", "von", "de", "van", "från", "fra", "od", "от", "від", "发件人", "寄件者",
                     "差出人", "da", "expéditeur", "afzender", "lähettäjä", "feladó", "kimden",
                     "mittente", "remitente", "avsändare", "odesílatel", "absender", "nadawca"]
@@ -38,7 +38,7 @@ enum HeaderFieldMatcher {
             names += group
             roles += Array(repeating: role, count: group.count)
         }
-        return (KeywordList(names), roles)
+        return (ReplyKeywordList(names), roles)
     }()
 
     /// The role of a folded label, or nil when it is not a header-field name.

@@ -7,7 +7,7 @@ import Darwin
 // The classification pass: cut the body into lines, read their quote markers, find
 // fenced code, then the multi-line structures (wrapped attributions, header blocks)
 // and finally give every top-level line one `ReplyLineKind`. The trimming decisions
-// in `ReplyExtractor` read only these results.
+// in `ReplyTrimmer` read only these results.
 //
 // Everything is bounded: matchers look only at lines of a few hundred bytes, an
 // attribution is searched at most four lines back from its last line, a header
@@ -26,8 +26,10 @@ struct ReplyDocument {
     private(set) var spanKind: [ReplyLineKind] = []
 
     private var fenced: [Bool] = []
-    private var scratch = FoldBuffer(capacity: 2048)
-    private var scratch2 = FoldBuffer(capacity: 512)
+    // Matchers reject text longer than 400 bytes, so text cut at these capacities
+    // is rejected just the same.
+    private var scratch = ReplyFoldBuffer(capacity: 512)
+    private var scratch2 = ReplyFoldBuffer(capacity: 256)
 
     /// Longest line the keyword matchers look at; longer lines are always prose.
     static let maxMatchedLine = 400
@@ -55,7 +57,8 @@ struct ReplyDocument {
 
     var count: Int { lines.count }
 
-    /// Whether a top-level line starts a structure that introduces older mail.
+    /// Whether line `i` (at any quote depth) starts an attribution, forward marker or
+    /// header block: a structure that introduces older mail.
     func startsSpan(_ i: Int) -> Bool { spanEnd[i] >= 0 }
 
     // MARK: - Lines
@@ -254,7 +257,7 @@ struct ReplyDocument {
     }
 
     /// Only lines that can end an attribution are tried.
-    private mutating func attributionCandidate(start s: Int, end: Int) -> Candidate {
+    private func attributionCandidate(start s: Int, end: Int) -> Candidate {
         var e = end
         while e > s, isDecoration(bytes[e - 1]) { e -= 1 }
         guard e > s else { return .none }
@@ -264,7 +267,7 @@ struct ReplyDocument {
         if last == 0x3E, containsDigitOrAt(start: s, end: e) { return .ending }
         // Verbs are compared ASCII case-insensitively on the raw bytes: no copy.
         if AttributionMatcher.verbs.suffixLength(of: bytes, from: s, end: e) != nil { return .ending }
-        return CaseFold.isDigit(bytes[s]) ? .bareDate : .none
+        return ReplyCaseFold.isDigit(bytes[s]) ? .bareDate : .none
     }
 
     private func containsDigitOrAt(start: Int, end: Int) -> Bool {
@@ -330,7 +333,7 @@ struct ReplyDocument {
         return s
     }
 
-    private func fold(start: Int, end: Int, into out: inout FoldBuffer) {
+    private func fold(start: Int, end: Int, into out: inout ReplyFoldBuffer) {
         out.removeAll()
         var s = start
         while s < end, isDecoration(bytes[s]) || bytes[s] == 0x3E { s += 1 }
@@ -365,7 +368,7 @@ struct ReplyDocument {
                 i += 1
                 continue
             }
-            if headerRole(i) != nil, let last = headerBlockEnd(from: i) {
+            if let last = headerBlockEnd(from: i) {
                 spanEnd[i] = last
                 spanKind[i] = .header
                 i = last + 1
@@ -381,6 +384,8 @@ struct ReplyDocument {
     private mutating func headerRole(_ i: Int) -> HeaderFieldMatcher.Role? {
         var (s, e) = trimmed(i)
         while s < e, bytes[s] == 0x2A { s += 1 }
+        // Clients write labels capitalised; a lower-case start is wrapped prose.
+        guard s < e, bytes[s] < 0x61 || bytes[s] > 0x7A else { return nil }
         let limit = min(e, s + 48)
         var c = s
         var colonWidth = 0

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // Step 4 of a reply's life (SPEC): keep only the words the commenter wrote. The work
 // is split in two passes over the body's UTF-8 bytes: `ReplyDocument` classifies
 // every line once (quotes, attributions, header blocks, signatures), `ReplyTrimmer`
@@ -40,9 +46,29 @@ public enum ReplyExtractor {
         for i in first...last where selected(i) {
             if needsNewline { out.append(0x0A) }
             let line = doc.lines[i]
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: doc.bytes[line.start..<line.end]))
+            let bytes = UnsafeBufferPointer(rebasing: doc.bytes[line.start..<line.end])
+            if doc.overflow && i == doc.count - 1 {
+                appendWithoutCRLF(bytes, to: &out)
+            } else {
+                out.append(contentsOf: bytes)
+            }
             needsNewline = true
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The opaque remainder of an overlong body still holds its line breaks: copy it
+    /// in runs, dropping the CR of each CRLF, so that it too has LF endings.
+    private static func appendWithoutCRLF(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        while start < bytes.count {
+            guard let hit = memchr(base + start, 0x0D, bytes.count - start) else { break }
+            let cr = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+            let crlf = cr + 1 < bytes.count && bytes[cr + 1] == 0x0A
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<(crlf ? cr : cr + 1)]))
+            start = cr + 1
+        }
+        if start < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...])) }
     }
 }

@@ -15,7 +15,8 @@ struct ReplyLine {
     var isBlank: Bool
     /// Nothing but whitespace follows the quote markers (always true when `isBlank`).
     var contentIsBlank: Bool
-    /// The content (after the quote markers) without surrounding whitespace.
+    /// Start of the content (after the quote markers) without leading whitespace.
     var trimmedStart: Int
+    /// End of the content without trailing whitespace; equals `trimmedStart` when blank.
     var trimmedEnd: Int
 }

@@ -8,7 +8,7 @@
 /// Recognises signature delimiters, rule lines and mobile-client footers.
 enum SignatureMatcher {
     /// Footer openings valid on any short line.
-    static let prefixes = KeywordList([
+    static let prefixes = ReplyKeywordList([
         "get outlook for ", "envoyé depuis ", "envoyé de mon ", "envoyé à partir de ",
         "inviato da ", "inviato dal mio ", "sendt fra ", "enviado do meu ", "enviado de meu ",
         "enviado desde ", "enviado con ", "enviado com ", "verzonden met ", "verzonden vanaf ",
@@ -19,21 +19,21 @@ enum SignatureMatcher {
     ])
 
     /// English openings, which also start ordinary sentences: only on very short lines.
-    static let shortPrefixes = KeywordList([
+    static let shortPrefixes = ReplyKeywordList([
         "sent from ", "sent via ", "sent with ", "sent by ", "sent using ", "sent on my ",
     ])
 
     /// Openings that need the closing word `gesendet` too ("Von meinem … gesendet").
-    static let framedPrefixes = KeywordList(["von meinem ", "diese nachricht wurde "])
-    static let framedClosing = KeywordList(["gesendet"])
+    static let framedPrefixes = ReplyKeywordList(["von meinem ", "diese nachricht wurde "])
+    static let framedClosing = ReplyKeywordList(["gesendet"])
 
     /// Endings of footers written verb-last ("iPhoneから送信", "iPhone'umdan gönderildi").
-    static let suffixes = KeywordList(["から送信", "gönderildi"])
+    static let suffixes = ReplyKeywordList(["から送信", "gönderildi"])
 
     /// "From my iPhone 6", "Someone from mobile".
-    static let fromMy = KeywordList(["from my "])
-    static let fromMobile = KeywordList(["from mobile"])
-    static let devices = KeywordList([
+    static let fromMy = ReplyKeywordList(["from my "])
+    static let fromMobile = ReplyKeywordList(["from mobile"])
+    static let devices = ReplyKeywordList([
         "iphone", "ipad", "ipod", "android", "mobile", "phone", "cell", "samsung", "galaxy",
         "blackberry", "tablet", "smartphone", "pixel", "huawei", "xiaomi", "nokia", "htc",
     ])
@@ -41,7 +41,7 @@ enum SignatureMatcher {
     /// Whether the trimmed line `bytes[start..<end]` is a one-line mobile/app footer.
     /// `raw` and `folded` are scratch buffers, used only for lines with links.
     static func isMobileSignature(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
-                                  raw: inout FoldBuffer, folded: inout FoldBuffer) -> Bool {
+                                  raw: inout ReplyFoldBuffer, folded: inout ReplyFoldBuffer) -> Bool {
         guard end - start >= 8, end - start <= 240 else { return false }
         var s = start
         var e = end
@@ -97,7 +97,7 @@ enum SignatureMatcher {
 
     /// Copies the line without markdown link targets (`[text](url)` → `text`), without
     /// `<url>` parts, and without the brackets footers are sometimes wrapped in.
-    private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, into out: inout FoldBuffer) {
+    private static func strip(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, into out: inout ReplyFoldBuffer) {
         out.removeAll()
         var i = start
         while i < end {

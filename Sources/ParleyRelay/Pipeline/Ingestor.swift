@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ParleyCore
+import ParleyMail
 import ParleyStore
 
 /// What one ingest pass did.
@@ -17,125 +18,145 @@ public struct PassSummary: Sendable, Equatable {
     }
 }
 
-/// One mailbox's ingest stage: fetch each new message, decide and record it in one
-/// transaction with the checkpoint, then move it out of the inbox.
+/// One mailbox's ingest stage: fetch new messages, decide and record a batch of them in
+/// one transaction together with the checkpoint, then move the batch out of the inbox.
 ///
-/// State lives in the database, never in IMAP flags: a message whose outcome is
-/// committed but which is still in the inbox (a crash between commit and move) is only
-/// moved on the next pass, never processed twice.
+/// State lives in the database, never in IMAP flags (libcurl's fetch sets \Seen): a
+/// message whose outcome is committed but which is still in the inbox (a crash between
+/// commit and move) is only moved on the next pass, never processed twice. A message
+/// whose processing throws is rolled back alone (a savepoint) and recorded as failed.
 public final class Ingestor {
     let relay: Relay
     let mailbox: ParleyConfig.Mailbox
     let client: any MailboxClient
-    var logger: Logger
+    let logger: Logger
+    /// Messages per transaction and per MOVE command.
+    let batchSize: Int
 
-    public init(relay: Relay, mailbox: ParleyConfig.Mailbox, client: any MailboxClient) {
+    public init(relay: Relay, mailbox: ParleyConfig.Mailbox, client: any MailboxClient, batchSize: Int = 100) {
         self.relay = relay
         self.mailbox = mailbox
         self.client = client
+        self.batchSize = batchSize
         var logger = relay.logger
         logger[metadataKey: "mailbox"] = "\(mailbox.name)"
         self.logger = logger
     }
 
-    /// One pass over the mailbox. `progress(done, total)` is called after each message.
+    /// One pass over the mailbox. `progress(done, total)` is called after each batch.
     public func pass(progress: (Int, Int) -> Void = { _, _ in }) throws -> PassSummary {
         var summary = PassSummary()
         let status = try client.status()
         let validity = Int64(status.uidValidity)
         let checkpoint = try relay.store.read { try $0.checkpoint(mailbox: mailbox.name) }
         if let checkpoint, checkpoint.uidValidity != validity {
-            logger.warning("UIDVALIDITY changed from \(checkpoint.uidValidity) to \(validity): re-scanning; known messages are recognised by Message-ID or content")
+            logger.warning("UIDVALIDITY changed from \(checkpoint.uidValidity) to \(validity): re-scanning; messages seen before are recognised by Message-ID or content and not published twice")
         }
-        if status.messages == 0 { return summary }
+        guard status.messages > 0 else { return summary }
         let uids = try client.uids(after: 0)
-        var decided: [(UInt32, InboundRecord)] = []
-        var fresh: [UInt32] = []
-        try relay.store.read { tx in
-            for uid in uids {
-                if let known = try tx.inbound(mailbox: mailbox.name, uidValidity: validity, uid: Int64(uid)) {
-                    decided.append((uid, known))
-                } else {
-                    fresh.append(uid)
-                }
-            }
-        }
+        guard let first = uids.first else { return summary }
+        let recorded = try relay.store.read { try $0.recordedUIDs(mailbox: mailbox.name, uidValidity: validity, from: Int64(first)) }
+
         // Left over from an interrupted pass: the outcome is committed, only the move is missing.
-        for (uid, record) in decided {
-            try moveOut(uid: uid, status: record.status)
-            summary.moved += 1
+        let leftovers = uids.filter { recorded[Int64($0)] != nil }
+        if !leftovers.isEmpty {
+            try moveOut(leftovers.map { ($0, recorded[Int64($0)]!) })
+            summary.moved += leftovers.count
         }
+        let fresh = uids.filter { recorded[Int64($0)] == nil }
+        guard !fresh.isEmpty else { return summary }
         let sizes = try client.sizes(of: fresh)
         try client.markSeen(fresh)
-        for (index, uid) in fresh.enumerated() {
-            let outcome = try ingest(uid: uid, size: sizes[uid], validity: validity)
-            summary.fetched += 1
-            summary.byStatus[outcome.status.rawValue, default: 0] += 1
-            try moveOut(uid: uid, status: outcome.status.rawValue)
-            summary.moved += 1
-            progress(index + 1, fresh.count)
+        var done = 0
+        var start = 0
+        while start < fresh.count {
+            let batch = Array(fresh[start..<min(start + batchSize, fresh.count)])
+            let outcomes = try ingest(batch, sizes: sizes, validity: validity)
+            for (_, outcome) in outcomes { summary.byStatus[outcome.status.rawValue, default: 0] += 1 }
+            summary.fetched += batch.count
+            try moveOut(outcomes.map { ($0.0, $0.1.status.rawValue) })
+            summary.moved += batch.count
+            done += batch.count
+            progress(done, fresh.count)
+            start += batchSize
         }
         return summary
     }
 
-    private func moveOut(uid: UInt32, status: String) throws {
-        let rejected = status == InboundOutcome.Status.rejected.rawValue || status == InboundOutcome.Status.failed.rawValue
-        try client.move(uid: uid, to: rejected ? mailbox.rejectedFolder : mailbox.processedFolder)
+    private func moveOut(_ items: [(UInt32, String)]) throws {
+        let rejected = Set([InboundOutcome.Status.rejected.rawValue, InboundOutcome.Status.failed.rawValue])
+        let toRejected = items.filter { rejected.contains($0.1) }.map(\.0)
+        let toProcessed = items.filter { !rejected.contains($0.1) }.map(\.0)
+        try client.move(uids: toProcessed, to: mailbox.processedFolder)
+        try client.move(uids: toRejected, to: mailbox.rejectedFolder)
     }
 
-    /// Fetches, decides and records one message; returns its outcome.
-    private func ingest(uid: UInt32, size: Int?, validity: Int64) throws -> InboundOutcome {
-        let now = relay.now()
+    /// One fetched (or refused) message before the decision.
+    private enum Fetched {
+        case mail(ReadMail)
+        case tooLarge(Int)
+    }
+
+    /// Fetches and reads a batch, then decides and records all of it in one transaction.
+    private func ingest(_ batch: [UInt32], sizes: [UInt32: Int], validity: Int64) throws -> [(UInt32, InboundOutcome)] {
         let ownAddresses = relay.ownAddresses
-        if let size, size > mailbox.maxMessageSize {
-            let outcome = InboundOutcome(.rejected, "message of \(size) bytes is over max_message_size (\(mailbox.maxMessageSize) bytes); kept in \(mailbox.rejectedFolder), not fetched")
-            try record(uid: uid, validity: validity, raw: [], mail: nil, outcome: outcome, size: size, now: now)
-            return outcome
-        }
-        let raw: [UInt8]
-        switch Result(catching: { () throws(MailError) -> [UInt8] in try client.fetch(uid: uid, limit: mailbox.maxMessageSize) }) {
-        case .success(let bytes):
-            raw = bytes
-        case .failure(let error):
-            // A `where` clause on a typed-throws catch crashes Swift 6.3's SILGen: match here.
-            guard error.kind == .invalidInput else { throw error }
-            let outcome = InboundOutcome(.rejected, "message is over max_message_size (\(mailbox.maxMessageSize) bytes); kept in \(mailbox.rejectedFolder)")
-            try record(uid: uid, validity: validity, raw: [], mail: nil, outcome: outcome, size: size ?? 0, now: now)
-            return outcome
-        }
-        let mail = ReadMail(raw: raw, ownAddresses: ownAddresses)
-        var logger = self.logger
-        logger[metadataKey: "uid"] = "\(uid)"
-        if let id = mail.messageID { logger[metadataKey: "message-id"] = "\(id)" }
-        do {
-            let outcome = try relay.store.write { tx -> InboundOutcome in
-                let outcome = try Decider(relay: relay).decide(mail, tx: tx)
-                try insert(uid: uid, validity: validity, raw: raw, mail: mail, outcome: outcome, size: raw.count, now: now, tx: tx)
-                return outcome
+        var fetched: [(UInt32, Fetched)] = []
+        for uid in batch {
+            if let size = sizes[uid], size > mailbox.maxMessageSize {
+                fetched.append((uid, .tooLarge(size)))
+                continue
             }
-            logger.info("\(outcome.status.rawValue): \(outcome.reason)")
-            return outcome
-        } catch {
-            // The decision failed (a bug, a database error): keep the message and say why,
-            // so it can be replayed after a fix.
-            let outcome = InboundOutcome(.failed, "processing failed: \(error)")
-            logger.error("\(outcome.reason)")
-            try record(uid: uid, validity: validity, raw: raw, mail: mail, outcome: outcome, size: raw.count, now: now)
-            return outcome
+            switch Result(catching: { () throws(MailError) -> [UInt8] in try client.fetch(uid: uid, limit: mailbox.maxMessageSize) }) {
+            case .success(let raw):
+                fetched.append((uid, .mail(ReadMail(raw: raw, ownAddresses: ownAddresses))))
+            case .failure(let error):
+                // A `where` clause on a typed-throws catch crashes Swift 6.3's SILGen: match here.
+                guard error.kind == .invalidInput else { throw error }
+                fetched.append((uid, .tooLarge(sizes[uid] ?? mailbox.maxMessageSize + 1)))
+            }
         }
+        let now = relay.now()
+        let results = try relay.store.write { tx -> [(UInt32, InboundOutcome, String?)] in
+            var results: [(UInt32, InboundOutcome, String?)] = []
+            for (uid, item) in fetched {
+                switch item {
+                case .tooLarge(let size):
+                    let outcome = InboundOutcome(.rejected, "message of \(size) bytes is over max_message_size (\(mailbox.maxMessageSize) bytes); kept unread in \(mailbox.rejectedFolder)")
+                    try insert(uid: uid, validity: validity, mail: nil, outcome: outcome, size: size, now: now, tx: tx)
+                    results.append((uid, outcome, nil))
+                case .mail(let mail):
+                    var outcome: InboundOutcome
+                    do {
+                        outcome = try tx.savepoint {
+                            let outcome = try Decider(relay: relay).decide(mail, tx: tx)
+                            try insert(uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
+                            return outcome
+                        }
+                    } catch {
+                        // The decision failed (a bug, a constraint): keep the message and say
+                        // why, so that it can be replayed after a fix.
+                        outcome = InboundOutcome(.failed, "processing failed: \(error)")
+                        try insert(uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
+                    }
+                    results.append((uid, outcome, mail.messageID))
+                }
+            }
+            return results
+        }
+        for (uid, outcome, messageID) in results {
+            var log = logger
+            log[metadataKey: "uid"] = "\(uid)"
+            if let messageID { log[metadataKey: "message-id"] = "\(messageID)" }
+            log.log(level: outcome.status == .failed ? .error : .info, "\(outcome.status.rawValue): \(outcome.reason)")
+        }
+        return results.map { ($0.0, $0.1) }
     }
 
-    private func record(uid: UInt32, validity: Int64, raw: [UInt8], mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date) throws {
-        try relay.store.write { tx in
-            try insert(uid: uid, validity: validity, raw: raw, mail: mail, outcome: outcome, size: size, now: now, tx: tx)
-        }
-    }
-
-    private func insert(uid: UInt32, validity: Int64, raw: [UInt8], mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date, tx: StoreTransaction) throws {
+    private func insert(uid: UInt32, validity: Int64, mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date, tx: StoreTransaction) throws {
         let inbound = try tx.insertInbound(InboundRecord(
             mailbox: mailbox.name, uidValidity: validity, uid: Int64(uid), messageId: mail?.messageID,
             hash: mail?.hash ?? "", status: outcome.status.rawValue, reason: outcome.reason,
-            fromAddress: mail?.from?.address, subject: mail?.subject, size: size, raw: Data(raw),
+            fromAddress: mail?.from?.address, subject: mail?.subject, size: size, raw: Data(mail?.raw ?? []),
             commentId: outcome.commentId, receivedAt: now))
         if let commentId = outcome.commentId, var comment = try tx.comment(id: commentId) {
             comment.inboundId = inbound.id

@@ -5,7 +5,7 @@
 // keywords that could match it.
 
 /// An immutable list of folded (lower-cased) keywords stored contiguously.
-struct KeywordList: Sendable {
+struct ReplyKeywordList: Sendable {
     private let storage: [UInt8]
     /// Start offset of every keyword, plus the end of the last one.
     private let offsets: [Int]
@@ -21,7 +21,7 @@ struct KeywordList: Sendable {
         var storage: [UInt8] = []
         var offsets = [0]
         for word in words {
-            let folded = CaseFold.fold(word)
+            let folded = ReplyCaseFold.fold(word)
             guard !folded.isEmpty else { continue }
             storage += folded
             offsets.append(storage.count)
@@ -50,7 +50,7 @@ struct KeywordList: Sendable {
     /// case-insensitively, so `t` may be raw or folded.
     func suffixLength(of t: UnsafeBufferPointer<UInt8>, from start: Int = 0, end: Int) -> Int? {
         guard end > start else { return nil }
-        let b = Int(CaseFold.lowerASCII(t[end - 1]))
+        let b = Int(ReplyCaseFold.lowerASCII(t[end - 1]))
         var slot = lastStart[b]
         let stop = lastStart[b + 1]
         while slot < stop {
@@ -60,8 +60,8 @@ struct KeywordList: Sendable {
             guard len <= end - start else { continue }
             let base = end - len
             // Only Latin words need a boundary: "iPhoneから送信" ends with "から送信".
-            let latin = CaseFold.isLetter(storage[offsets[k]])
-            if same(t, at: base, k, len) && (!latin || base == start || !CaseFold.isLetter(t[base - 1])) {
+            let latin = ReplyCaseFold.isLetter(storage[offsets[k]])
+            if same(t, at: base, k, len) && (!latin || base == start || !ReplyCaseFold.isLetter(t[base - 1])) {
                 return len
             }
         }
@@ -71,7 +71,7 @@ struct KeywordList: Sendable {
     /// Length of the keyword that `t[at..<end]` starts with (ASCII case-insensitively).
     func prefixLength(of t: UnsafeBufferPointer<UInt8>, at: Int, end: Int) -> Int? {
         guard at < end else { return nil }
-        let b = Int(CaseFold.lowerASCII(t[at]))
+        let b = Int(ReplyCaseFold.lowerASCII(t[at]))
         var slot = firstStart[b]
         let stop = firstStart[b + 1]
         while slot < stop {
@@ -86,7 +86,7 @@ struct KeywordList: Sendable {
     /// Index of the keyword equal to `t[start..<end]`, or nil.
     func index(of t: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int? {
         guard end > start else { return nil }
-        let b = Int(CaseFold.lowerASCII(t[start]))
+        let b = Int(ReplyCaseFold.lowerASCII(t[start]))
         var slot = firstStart[b]
         let stop = firstStart[b + 1]
         while slot < stop {
@@ -101,10 +101,10 @@ struct KeywordList: Sendable {
     func containsWord(in t: UnsafeBufferPointer<UInt8>, from: Int = 0, end: Int) -> Bool {
         var at = from
         while at < end {
-            if at == from || !CaseFold.isLetter(t[at - 1]),
-               firstStart[Int(CaseFold.lowerASCII(t[at]))] != firstStart[Int(CaseFold.lowerASCII(t[at])) + 1],
+            if at == from || !ReplyCaseFold.isLetter(t[at - 1]),
+               firstStart[Int(ReplyCaseFold.lowerASCII(t[at]))] != firstStart[Int(ReplyCaseFold.lowerASCII(t[at])) + 1],
                let len = prefixLength(of: t, at: at, end: end),
-               at + len == end || !CaseFold.isLetter(t[at + len]) {
+               at + len == end || !ReplyCaseFold.isLetter(t[at + len]) {
                 return true
             }
             at += 1
@@ -115,7 +115,7 @@ struct KeywordList: Sendable {
     @inline(__always)
     private func same(_ t: UnsafeBufferPointer<UInt8>, at base: Int, _ k: Int, _ len: Int) -> Bool {
         let ws = offsets[k]
-        for m in 0..<len where CaseFold.lowerASCII(t[base + m]) != storage[ws + m] { return false }
+        for m in 0..<len where ReplyCaseFold.lowerASCII(t[base + m]) != storage[ws + m] { return false }
         return true
     }
 }

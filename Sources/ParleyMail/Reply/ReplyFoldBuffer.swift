@@ -5,7 +5,7 @@
 
 /// A fixed-capacity byte buffer, reused for every line of a body. Text past the
 /// capacity is dropped: matchers never look at more than a few hundred bytes.
-struct FoldBuffer {
+struct ReplyFoldBuffer {
     private var storage: [UInt8]
     /// Number of bytes written.
     private(set) var count = 0
@@ -27,11 +27,11 @@ struct FoldBuffer {
         count += 1
     }
 
-    /// Appends `bytes[from..<to]`, lower-cased (see `CaseFold.fold`).
+    /// Appends `bytes[from..<to]`, lower-cased (see `ReplyCaseFold.fold`).
     mutating func appendFolded(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) {
         let start = count
         count = storage.withUnsafeMutableBufferPointer { dst in
-            CaseFold.fold(bytes, from: from, to: to, into: dst, at: start)
+            ReplyCaseFold.fold(bytes, from: from, to: to, into: dst, at: start)
         }
     }
 

@@ -4,7 +4,7 @@
 // (Latin, Latin Extended-A, Greek, Cyrillic) need folding; CJK has no case.
 
 /// Byte-level lower-casing and searching for the reply matchers.
-enum CaseFold {
+enum ReplyCaseFold {
     /// Lower-cases one Unicode scalar of the two-byte UTF-8 range (U+0080–U+07FF).
     @inline(__always)
     static func lower(_ s: UInt32) -> UInt32 {
@@ -72,15 +72,6 @@ enum CaseFold {
     static func hasPrefix(_ t: UnsafeBufferPointer<UInt8>, _ p: [UInt8], at from: Int = 0) -> Bool {
         guard from + p.count <= t.count else { return false }
         for k in 0..<p.count where t[from + k] != p[k] { return false }
-        return true
-    }
-
-    /// Whether `t[..<end]` ends with `p`.
-    @inline(__always)
-    static func hasSuffix(_ t: UnsafeBufferPointer<UInt8>, _ p: [UInt8], end: Int) -> Bool {
-        guard p.count <= end else { return false }
-        let base = end - p.count
-        for k in 0..<p.count where t[base + k] != p[k] { return false }
         return true
     }
 
