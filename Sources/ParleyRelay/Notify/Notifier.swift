@@ -114,7 +114,7 @@ struct Notifier {
 
     private func unsubscribeURL(_ token: String) -> String { "\(relay.config.site.baseURL)/unsubscribe/\(token)" }
 
-    private func queue(kind: String, template: String, subject: String, to person: PersonRecord, token: String,
+    func queue(kind: String, template: String, subject: String, to person: PersonRecord, token: String,
                        references: [String], post: PostRecord?, commentId: Int64?, context: [String: Any],
                        tx: StoreTransaction) throws -> OutboundRecord {
         let now = relay.now()
