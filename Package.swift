@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries: a module map and a shim of static inline wrappers, nothing else.
@@ -43,6 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The command line: argument parsing and output only.
         .executableTarget(name: "parley", dependencies: [
@@ -53,17 +55,18 @@ let package = Package(
 
         // Benchmarks (`make bench`): their own executable, release build, never timed tests.
         .executableTarget(name: "parley-bench", dependencies: [
-            "ParleyCore", "ParleyMail", "ParleyRelay", "ParleyStore", "ParleyCurl",
+            "ParleyCore", "ParleyMail", "ParleyRelay", "ParleyStore", "ParleyCurl", "CCurl", "ParleyTesting",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/parley-bench"),
 
         // Shared test support: the throw-away Dovecot and SMTP sink.
-        .target(name: "ParleyTesting", path: "Tests/ParleyTesting"),
+        .target(name: "ParleyTesting"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
-        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyTesting"]),
+        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyTesting"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,3 +5,8 @@ cd "$(dirname "$0")/.."
 bench=.build/release/parley-bench
 echo "== parse + classify + trim throughput (one core)"
 "$bench" mail
+echo "== fan-out: one comment's notifications to 1,000 subscribers, against the raw libcurl limit"
+servers=$(mktemp -d -t parley-bench-servers.XXXXXX); chmod 755 "$servers"
+trap 'scripts/testservers.sh stop "$servers/run" >/dev/null 2>&1 || true; rm -rf "$servers"' EXIT
+scripts/testservers.sh start "$servers/run" >/dev/null
+"$bench" fanout "$servers/run" 1000

@@ -191,6 +191,7 @@ def main():
         " name*0*=iso-8859-1'de'Gr%FC%DFe;",
         " name*1*=%20aus%20K%F6ln.txt",
         "Content-Disposition: attachment",
+        "Content-Transfer-Encoding: quoted-printable",
         "",
         "Gr=FC=DFe",
         "--b1--",

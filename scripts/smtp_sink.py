@@ -7,7 +7,9 @@ Each message is written as DIR/NNNNNNNN.eml (the exact bytes received) and
 DIR/NNNNNNNN.json ({"mail_from": ..., "rcpt_tos": [...]}), the .json last, so a
 reader that sees the .json sees a complete message. Recipients whose local part
 starts with "reject" are refused with 550, with "defer" with 451 (for tests of
-the outbox). While a file DIR/DOWN exists every MAIL FROM gets 421.
+the outbox). While a file DIR/DOWN exists every MAIL FROM gets 421; while
+DIR/DOWN@DOMAIN exists, every MAIL FROM of an address in DOMAIN does (so that one
+test can take "the server" down without disturbing tests running beside it).
 """
 import asyncio
 import itertools
@@ -30,6 +32,9 @@ class Sink:
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if os.path.exists(os.path.join(self.folder, "DOWN")):
             return "421 4.3.2 Service not available (test sink is down)"
+        domain = address.rpartition("@")[2].lower()
+        if domain and "/" not in domain and os.path.exists(os.path.join(self.folder, "DOWN@" + domain)):
+            return "421 4.3.2 Service not available (test sink is down for %s)" % domain
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"

@@ -2,13 +2,16 @@
 # Throw-away mail servers on loopback for tests and the demo:
 #   scripts/testservers.sh start DIR   start Dovecot (IMAP, IMAPS) and an SMTP sink in DIR
 #   scripts/testservers.sh stop DIR    stop them
+#   scripts/testservers.sh stop-imap DIR / start-imap DIR   stop or restart only Dovecot
+#                                      (same ports, same mail), for fault tests
 # After start, DIR/servers.env holds the ports and paths (shell syntax), e.g.
 #   IMAP_PORT=…  IMAPS_PORT=…  SMTP_PORT=…  MAIL_ROOT=DIR/mail  SINK_DIR=DIR/sink  CA_FILE=DIR/tls/ca.crt
 # Any IMAP user name logs in with the password "secret"; each user has its own
 # maildir under MAIL_ROOT, owned by uid 65534 (Dovecot refuses root for mail).
 # The SMTP sink stores every accepted message as SINK_DIR/NNNNNNNN.eml with its
 # envelope in .json beside it; recipients starting with "reject" get 550 and
-# with "defer" 451.
+# with "defer" 451; while SINK_DIR/DOWN (or SINK_DIR/DOWN@DOMAIN, for senders in
+# DOMAIN) exists, MAIL FROM gets 421.
 set -euo pipefail
 
 cmd=${1:-}
@@ -139,8 +142,17 @@ stop() {
     stop_pid "$dir/dovecot.pid"
 }
 
+start_imap() {
+    . "$dir/servers.env"
+    /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >> "$dir/dovecot.out" 2>&1 &
+    echo $! > "$dir/dovecot.pid"
+    wait_port "$IMAP_PORT" Dovecot
+}
+
 case "$cmd" in
     start) start ;;
     stop) stop ;;
+    stop-imap) stop_pid "$dir/dovecot.pid" ;;
+    start-imap) start_imap ;;
     *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

@@ -4,12 +4,18 @@ import Foundation
 
 let args = CommandLine.arguments.dropFirst()
 guard let which = args.first else {
-    print("usage: parley-bench mail [N]")
+    print("usage: parley-bench mail [N] | ingest [N] | latency [N] | fanout SERVERS_DIR [N]")
     exit(2)
 }
 switch which {
 case "mail":
     MailBench.run(Array(args.dropFirst()))
+case "ingest":
+    do { try IngestBench.throughput(Array(args.dropFirst())) } catch { print("ingest benchmark failed: \(error)"); exit(1) }
+case "latency":
+    do { try IngestBench.latency(Array(args.dropFirst())) } catch { print("latency benchmark failed: \(error)"); exit(1) }
+case "fanout":
+    FanoutBench.run(Array(args.dropFirst()))
 default:
     print("unknown benchmark \(which)")
     exit(2)

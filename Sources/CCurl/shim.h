@@ -18,6 +18,8 @@ static inline CURLcode parley_curl_setopt_debug_cb(CURL *h, parley_curl_debug_cb
 static inline CURLcode parley_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode parley_curl_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode parley_curl_getinfo_socket(CURL *h, curl_socket_t *v) { return curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, v); }
+static inline CURLcode parley_curl_easy_send(CURL *h, const void *buf, size_t len, size_t *n) { return curl_easy_send(h, buf, len, n); }
+static inline CURLcode parley_curl_easy_recv(CURL *h, void *buf, size_t len, size_t *n) { return curl_easy_recv(h, buf, len, n); }
 
 static inline CURLSHcode parley_curl_share_setopt_long(CURLSH *sh, CURLSHoption o, long v) { return curl_share_setopt(sh, o, v); }
 

@@ -9,18 +9,42 @@ public struct ReplyTokenCodec: Sendable {
     /// Bytes of MAC kept: 80 bits, the least SPEC.md allows.
     public static let macLength = 10
 
+    /// A secret that signed tokens before a rotation, accepted for a grace period.
+    public struct PreviousSecret: Sendable {
+        /// The old secret's bytes.
+        public var secret: [UInt8]
+        /// The last day (days since 1970-01-01, UTC) on which tokens signed with it are
+        /// accepted; nil accepts them until the secret is removed from the config.
+        public var acceptedThroughDay: Int64?
+
+        public init(secret: [UInt8], acceptedThroughDay: Int64?) {
+            self.secret = secret
+            self.acceptedThroughDay = acceptedThroughDay
+        }
+    }
+
     // Raw bytes, not SymmetricKey, which is not Sendable; a key is made per use.
     private let secret: [UInt8]
-    private let previousSecrets: [[UInt8]]
+    private let previous: [PreviousSecret]
     private let maxAgeDays: [TokenTarget: Int64]
 
     /// - Parameters:
     ///   - secret: the current site secret; new tokens are signed with it.
-    ///   - previousSecrets: secrets still accepted for verification during a rotation.
+    ///   - previousSecrets: secrets still accepted for verification during a rotation,
+    ///     with no end date.
     ///   - maxAgeDays: optional expiry per kind, in days.
     public init(secret: [UInt8], previousSecrets: [[UInt8]] = [], maxAgeDays: [TokenTarget: Int64] = [:]) {
+        self.init(secret: secret, previous: previousSecrets.map { PreviousSecret(secret: $0, acceptedThroughDay: nil) },
+                  maxAgeDays: maxAgeDays)
+    }
+
+    /// - Parameters:
+    ///   - secret: the current site secret; new tokens are signed with it.
+    ///   - previous: secrets of earlier rotations, each accepted through its grace period.
+    ///   - maxAgeDays: optional expiry per kind, in days.
+    public init(secret: [UInt8], previous: [PreviousSecret], maxAgeDays: [TokenTarget: Int64] = [:]) {
         self.secret = secret
-        self.previousSecrets = previousSecrets
+        self.previous = previous
         self.maxAgeDays = maxAgeDays
     }
 
@@ -35,14 +59,20 @@ public struct ReplyTokenCodec: Sendable {
     }
 
     /// Verifies and decodes a token (case-insensitive).
-    /// - Parameter today: days since 1970-01-01, for expiry; nil skips the expiry check.
+    /// - Parameter today: days since 1970-01-01, for expiry and for the end of a previous
+    ///   secret's grace period; nil skips both date checks.
     public func decode(_ text: String, today: Int64? = nil) throws(ReplyTokenError) -> ReplyToken {
         guard text.utf8.count >= 16, text.utf8.count <= 64, let bytes = Base32.decode(text),
               bytes.count > 2 + ReplyTokenCodec.macLength else { throw .malformed }
         guard bytes[0] == ReplyToken.currentVersion else { throw .unknownVersion(bytes[0]) }
         let body = Array(bytes[..<(bytes.count - ReplyTokenCodec.macLength)])
         let given = Array(bytes[(bytes.count - ReplyTokenCodec.macLength)...])
-        let accepted = ([secret] + previousSecrets).contains { constantTimeEqual(mac(body, key: $0), given) }
+        // After its grace period an old secret is not even tried: a leaked one stops working.
+        let stillAccepted = previous.filter { p in
+            guard let today, let last = p.acceptedThroughDay else { return true }
+            return today <= last
+        }.map(\.secret)
+        let accepted = ([secret] + stillAccepted).contains { constantTimeEqual(mac(body, key: $0), given) }
         guard accepted else { throw .badSignature }
         guard let kind = TokenTarget(rawValue: body[1]) else { throw .malformed }
         var index = 2

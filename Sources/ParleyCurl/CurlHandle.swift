@@ -158,6 +158,23 @@ final class CurlHandle {
         return (code, text)
     }
 
+    /// `curl_easy_send` on a CONNECT_ONLY connection.
+    func rawSend(_ buffer: UnsafeRawPointer, _ length: Int, _ sent: inout Int) -> CURLcode {
+        parley_curl_easy_send(handle, buffer, length, &sent)
+    }
+
+    /// `curl_easy_recv` on a CONNECT_ONLY connection.
+    func rawRecv(_ buffer: UnsafeMutableRawPointer, _ length: Int, _ received: inout Int) -> CURLcode {
+        parley_curl_easy_recv(handle, buffer, length, &received)
+    }
+
+    /// The connection's socket, for poll(2).
+    var activeSocket: Int32? {
+        var socket: curl_socket_t = -1
+        guard parley_curl_getinfo_socket(handle, &socket) == CURLE_OK, socket >= 0 else { return nil }
+        return socket
+    }
+
     /// The last server reply code (SMTP) or 0.
     var responseCode: Int {
         var code: Int = 0

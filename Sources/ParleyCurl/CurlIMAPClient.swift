@@ -68,6 +68,11 @@ public final class CurlIMAPClient: MailboxClient {
     }
 
     public func status() throws(MailError) -> MailboxStatus {
+        // This connection keeps the mailbox selected, and Dovecot answers STATUS for the
+        // selected mailbox from its last view of it: a message delivered since would be
+        // missed (seen here: an IDLE wake-up followed by a pass that found nothing). NOOP
+        // makes the server re-read the mailbox first (RFC 3501 §6.1.2).
+        _ = try command("NOOP", on: mailbox)
         let lines = try command("STATUS \(IMAPSyntax.quoted(mailbox)) (UIDVALIDITY UIDNEXT MESSAGES)", on: nil)
         guard let line = lines.first(where: { $0.hasPrefix("* STATUS") }),
               let open = line.lastIndex(of: "("), let close = line.lastIndex(of: ")") else {
@@ -202,6 +207,11 @@ public final class CurlIMAPClient: MailboxClient {
         }
         capabilities = caps
         return caps
+    }
+
+    /// Whether the server advertises IDLE (RFC 2177).
+    public func supportsIdle() throws(MailError) -> Bool {
+        try capabilitySet().contains("IDLE")
     }
 
     /// Checks that the server answers and accepts the login; returns the mailbox status.

@@ -42,8 +42,8 @@ public final class CurlSMTPTransport: MailTransport {
         let sink = TransferSink()
         sink.upload = data
         let (code, message) = curl.perform(url: url, customRequest: nil, sink: sink, upload: true, recipients: ["<\(recipient)>"])
-        let reply = sink.lines.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let replyCode = curl.responseCode
+        let reply = Self.reply(code: replyCode, lines: sink.lines)
         guard code == CURLE_OK else {
             if replyCode >= 500 {
                 throw MailError(.permanent, "\(server) refused the message for \(recipient)", detail: reply.isEmpty ? message : reply, replyCode: replyCode)
@@ -54,6 +54,19 @@ public final class CurlSMTPTransport: MailTransport {
             throw CurlHandle.error(code, message, server: server, replyCode: replyCode)
         }
         return SendReceipt(replyCode: replyCode, reply: reply)
+    }
+
+    /// The server's reply with this code, all lines of a multi-line reply joined
+    /// (RFC 5321 §4.2.1). The last line seen is not it: after a refusal libcurl sends
+    /// RSET or QUIT, and their answers arrive after it.
+    static func reply(code: Int, lines: [String]) -> String {
+        let trimmed = lines.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // The last final line with this code, then its continuation lines before it.
+        guard let last = trimmed.lastIndex(where: { $0.hasPrefix("\(code) ") || $0 == "\(code)" }) else { return trimmed.last ?? "" }
+        var first = last
+        while first > 0, trimmed[first - 1].hasPrefix("\(code)-") { first -= 1 }
+        let texts = trimmed[first...last].map { $0.dropFirst(4).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return (["\(code)"] + texts).joined(separator: " ")
     }
 
     /// Connects and logs in without sending anything (for `parley check`).

@@ -61,12 +61,15 @@ extension Relay {
 
     /// Comments as the CLI and the JSON views show them.
     public func commentViews(post: String?, status: String?) throws -> [CommentView] {
-        try store.read { tx in
-            try tx.comments(post: post, status: status).map { c in
-                let author = try tx.person(id: c.authorId)
-                return CommentView(id: c.id!, post: c.postId, parent: c.parentId, authorEmail: author?.email ?? "",
-                                   authorName: author?.name, body: c.body, status: c.status, createdAt: c.createdAt)
-            }
+        try store.read { tx in try commentViews(post: post, status: status, tx: tx) }
+    }
+
+    /// Comments as views, inside a transaction.
+    func commentViews(post: String?, status: String?, tx: StoreTransaction) throws -> [CommentView] {
+        try tx.comments(post: post, status: status).map { c in
+            let author = try tx.person(id: c.authorId)
+            return CommentView(id: c.id!, post: c.postId, parent: c.parentId, authorEmail: author?.email ?? "",
+                               authorName: author?.name, body: c.body, status: c.status, createdAt: c.createdAt)
         }
     }
 }

@@ -29,11 +29,16 @@ extension Relay {
             result[box.name] = try ingestor.pass { done, total in progress(box.name, done, total) }
         }
         if let name, result.isEmpty { throw AdminError("no mailbox named \(name) in the config") }
+        // The pass committed its comments: now the static views and the webhook.
+        try publishPending()
         return result
     }
 
-    /// Sends everything due in the outbox.
+    /// Sends everything due in the outbox. Pending static views and webhook deliveries
+    /// go first (they are due as soon as their change is committed), so the daemon's
+    /// outbox loop also carries the publish stage.
     public func flushOutbox() throws -> FlushSummary {
+        try publishPending()
         let transport = try smtpTransport()
         return try OutboxSender(relay: self, transport: transport).flush()
     }

@@ -2,22 +2,17 @@ import Foundation
 import ParleyStore
 
 extension Relay {
-    /// Publishes (and notifies) or rejects a held comment.
+    /// Publishes (and notifies) or rejects a held comment, then rewrites its post's
+    /// static views and sends the webhook (as a decision by email does).
     public func moderate(commentId: Int64, approve: Bool) throws {
         try store.write { tx in
-            guard var comment = try tx.comment(id: commentId) else { throw AdminError("no comment \(commentId)") }
-            guard comment.status == "pending" else { throw AdminError("comment \(commentId) is \(comment.status), not pending") }
-            guard let post = try tx.post(id: comment.postId) else { throw AdminError("comment \(commentId) has no post") }
-            if approve {
-                comment.status = "published"
-                comment.holdReason = nil
-                try tx.update(comment)
-                try Decider(relay: self).afterPublish(&comment, post: post, tx: tx)
-            } else {
-                comment.status = "rejected"
-                try tx.update(comment)
+            guard let comment = try tx.comment(id: commentId) else { throw AdminError("no comment \(commentId)") }
+            guard comment.status == "pending" || comment.status == "unconfirmed" else {
+                throw AdminError("comment \(commentId) is \(comment.status), not pending")
             }
+            try decide(comment, approve: approve, tx: tx)
         }
+        try publishPending()
     }
 
     /// Subscriptions with each person's bounce state, for `subscriber list`.

@@ -18,7 +18,10 @@ public final class Relay: Sendable {
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config
         self.store = store
-        self.codec = ReplyTokenCodec(secret: config.site.secret, previousSecrets: config.site.previousSecrets)
+        self.codec = ReplyTokenCodec(
+            secret: config.site.secret,
+            previous: config.site.previousSecrets.map { .init(secret: $0, acceptedThroughDay: config.site.previousSecretsThroughDay) },
+            maxAgeDays: config.site.tokenMaxAgeDays)
         self.templates = templates
         self.logger = logger
         self.now = now

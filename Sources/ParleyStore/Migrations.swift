@@ -106,6 +106,8 @@ enum Migrations {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        registerPublishing(&migrator)
+        registerNotify(&migrator)
         return migrator
     }
 }

@@ -17,11 +17,14 @@ public struct PersonRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     /// Notifications are not sent while this is in the future.
     public var suspendedUntil: Date?
     public var createdAt: Date
+    /// When the last bounce for this person arrived (migration v2-notify).
+    public var lastBounceAt: Date?
 
     public init(id: Int64? = nil, email: String, emailKey: String, name: String?, trusted: Bool = false,
-                bounceScore: Int = 0, suspendedUntil: Date? = nil, createdAt: Date) {
+                bounceScore: Int = 0, suspendedUntil: Date? = nil, createdAt: Date, lastBounceAt: Date? = nil) {
         self.id = id; self.email = email; self.emailKey = emailKey; self.name = name; self.trusted = trusted
         self.bounceScore = bounceScore; self.suspendedUntil = suspendedUntil; self.createdAt = createdAt
+        self.lastBounceAt = lastBounceAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -79,4 +79,22 @@ struct OutboundView: Encodable {
         id = r.id!; recipient = r.recipient; kind = r.kind; status = r.status; attempts = r.attempts
         last_error = r.lastError; next_attempt_at = r.nextAttemptAt; message_id = r.messageId; smtp_reply = r.smtpReply
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, recipient, kind, status, attempts, last_error, next_attempt_at, message_id, smtp_reply
+    }
+
+    /// Every key is always present: `last_error` and `smtp_reply` are `null` when empty.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(recipient, forKey: .recipient)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(status, forKey: .status)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(last_error, forKey: .last_error)
+        try c.encode(next_attempt_at, forKey: .next_attempt_at)
+        try c.encode(message_id, forKey: .message_id)
+        try c.encode(smtp_reply, forKey: .smtp_reply)
+    }
 }

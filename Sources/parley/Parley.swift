@@ -6,12 +6,12 @@ import ParleyRelay
 
 /// The `parley` command line: argument parsing and output only; the work is in ParleyRelay.
 @main
-struct Parley: ParsableCommand {
+struct Parley: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Email-based conversation relay for blogs: replies by email become comments.",
         subcommands: [
-            Check.self, Poll.self, OutboxCommand.self, ConversationCommand.self, PostCommand.self,
+            Serve.self, Check.self, Poll.self, OutboxCommand.self, ConversationCommand.self, PostCommand.self,
             CommentCommand.self, Subscribe.self, Unsubscribe.self, SubscriberCommand.self,
             InboundCommand.self, MessageCommand.self,
         ])

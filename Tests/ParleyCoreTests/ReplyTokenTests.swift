@@ -55,6 +55,32 @@ struct ReplyTokenTests {
         #expect(throws: ReplyTokenError.badSignature) { try codec.decode(text) }
     }
 
+    @Test("the previous secret is accepted through its grace period's last day, refused the day after")
+    func rotationGracePeriod() throws {
+        let oldSecret = Array("the old secret, before rotation".utf8)
+        let token = ReplyToken(target: .comment, targetID: 42, recipientID: 7, issuedDay: 20_000)
+        let text = ReplyTokenCodec(secret: oldSecret).encode(token)
+        let rotating = ReplyTokenCodec(secret: secret, previous: [.init(secret: oldSecret, acceptedThroughDay: 20_030)])
+        #expect(try rotating.decode(text, today: 20_001) == token)
+        #expect(try rotating.decode(text, today: 20_030) == token)
+        #expect(throws: ReplyTokenError.badSignature) { try rotating.decode(text, today: 20_031) }
+        // New tokens are signed with the new secret, and stay valid after the grace period.
+        let fresh = rotating.encode(token)
+        #expect(fresh != text)
+        #expect(try rotating.decode(fresh, today: 30_000) == token)
+    }
+
+    @Test("a token re-addressed to another recipient (same signature) is refused")
+    func recipientSwapRefused() throws {
+        let sentToAnn = ReplyToken(target: .comment, targetID: 9, recipientID: 1, issuedDay: 20_000)
+        let text = codec.encode(sentToAnn)
+        var bytes = try #require(Base32.decode(text))
+        // Byte 3 is the recipient id's varint (target 9 is one byte): point it at person 2.
+        #expect(bytes[3] == 1)
+        bytes[3] = 2
+        #expect(throws: ReplyTokenError.badSignature) { try codec.decode(Base32.encode(bytes)) }
+    }
+
     @Test("the recipient is bound into the signature")
     func recipientBinding() throws {
         // Same target, other recipient: a different token, and neither verifies as the other.

@@ -140,7 +140,9 @@ struct PathologicalTests {
     func megabyteLine() {
         let words = String(repeating: "word ", count: (1 << 20) / 5)
         let inBody = Self.read(Self.message(body: Array("\(words)\r\n".utf8)))
-        #expect(inBody.reply.text == words.trimmingCharacters(in: .whitespaces))
+        // Compared by size: a failure must not print a megabyte.
+        #expect(inBody.reply.text.hasPrefix("word word"))
+        #expect(inBody.reply.text.trimmingCharacters(in: .whitespaces).utf8.count == words.utf8.count - 1)
         let inHeader = Self.read(Self.message(headers: "X-Long: \(words)\r\n", body: Array("Short.\r\n".utf8)))
         #expect(inHeader.mail.header("X-Long")?.utf8.count == words.utf8.count - 1)
         #expect(inHeader.reply.text == "Short.")
@@ -151,8 +153,9 @@ struct PathologicalTests {
     @Test("200,000 quote-marker lines after a one-line answer")
     func manyQuoteLines() {
         var body = "My answer.\r\n\r\nOn Tue, 3 Mar 2026 at 10:00, Talk <talk@example.org> wrote:\r\n"
-        body.reserveCapacity(6_000_000)
-        for i in 0..<200_000 { body += String(repeating: ">", count: i % 7 + 1) + " quoted line \(i)\r\n" }
+        body.reserveCapacity(2_000_000)
+        // Short lines (1.4 MB in all), so that the body stays a readable text part.
+        for i in 0..<200_000 { body += String(repeating: ">", count: i % 7 + 1) + " q\r\n" }
         let outcome = Self.read(Self.message(body: Array(body.utf8)))
         #expect(outcome.reply.text == "My answer.")
         #expect(outcome.classification == .reply)
@@ -160,7 +163,7 @@ struct PathologicalTests {
 
     @Test("Binary garbage, with and without a header block", arguments: [false, true])
     func binaryGarbage(withHeaders: Bool) {
-        let garbage = Self.randomBytes(count: 4 << 20, seed: 0x9E37_79B9_7F4A_7C15)
+        let garbage = Self.randomBytes(count: 3 << 20, seed: 0x9E37_79B9_7F4A_7C15)
         let outcome = Self.read(withHeaders ? Self.message(body: garbage) : garbage)
         #expect(outcome.mail.text != nil)
         #expect(outcome.classification == (withHeaders ? .reply : .other))

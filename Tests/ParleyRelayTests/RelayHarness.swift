@@ -9,14 +9,15 @@ import ParleyTesting
 /// One isolated Parley installation against the shared test servers: its own IMAP
 /// user, its own address domain, its own SQLite file and config file.
 struct RelayHarness {
-    let servers = TestServers.shared
+    let servers: TestServers
     let user: String
     let domain: String
     let dir: String
     let configPath: String
     let relay: Relay
 
-    init(moderation: String = "none", extraSecret: String? = nil) throws {
+    init(moderation: String = "none", servers: TestServers = .shared, password: String = "secret", pollInterval: String = "60s", idle: Bool = true) throws {
+        self.servers = servers
         user = TestServers.uniqueName("talk")
         domain = "\(user).test"
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(user)").path
@@ -42,7 +43,9 @@ struct RelayHarness {
         url = "imap://127.0.0.1:\(servers.imapPort)/INBOX"
         starttls = "never"
         username = "\(user)"
-        password = "secret"
+        password = "\(password)"
+        poll_interval = "\(pollInterval)"
+        idle = \(idle)
         reply_address = "talk+{token}@\(domain)"
         processed_folder = "Parley/Processed"
         rejected_folder = "Parley/Rejected"

@@ -9,7 +9,7 @@ import Glibc
 public enum Charsets {
     /// Decodes `bytes` labelled with `charset` (nil: unlabelled) to a String.
     public static func decode(_ bytes: [UInt8], charset: String?) -> String {
-        let label = charset?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let label = charset?.trimmingHorizontalSpace().lowercased() ?? ""
         let isASCII = !bytes.contains { $0 >= 0x80 }
         if isASCII && !isStatefulSevenBit(label) { return String(decoding: bytes, as: UTF8.self) }
         if label.isEmpty || label == "utf-8" || label == "utf8" || label == "us-ascii" || label == "ascii" {
@@ -45,9 +45,10 @@ public enum Charsets {
     /// Converts with iconv; invalid sequences become U+FFFD and conversion goes on.
     /// Returns nil when iconv does not know the charset.
     static func convert(_ bytes: [UInt8], from charset: String) -> String? {
-        let cd = iconv_open("UTF-8", charset)
-        if cd == iconv_t(bitPattern: -1) { return nil }
-        defer { iconv_close(cd) }
+        IconvPool.shared.withDescriptor(from: charset) { convert(bytes, with: $0) }
+    }
+
+    private static func convert(_ bytes: [UInt8], with cd: iconv_t) -> String {
         var input = bytes
         var output = [UInt8](repeating: 0, count: max(64, bytes.count * 4 + 16))
         var result = [UInt8]()

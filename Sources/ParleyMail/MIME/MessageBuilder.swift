@@ -25,7 +25,11 @@ public enum MessageBuilder {
             setHeader(object, "References", mail.references.map { "<\($0)>" }.joined(separator: " "))
         }
         setHeader(object, "List-Id", singleLine(mail.listID))
+        // RFC 2369 §2: URLs in angle brackets, which must reach the client as written.
+        // GMime would fold the long mailto as an RFC 2047 encoded-word, which no client
+        // decodes inside `<…>`: write the value raw, folded after the comma.
         setHeader(object, "List-Unsubscribe", "<\(singleLine(mail.unsubscribeURL))>, <\(singleLine(mail.unsubscribeMailto))>")
+        setRawHeader(object, "List-Unsubscribe", " <\(singleLine(mail.unsubscribeURL))>,\n <\(singleLine(mail.unsubscribeMailto))>\n")
         setHeader(object, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         setHeader(object, "Auto-Submitted", "auto-generated")
         setHeader(object, "X-Auto-Response-Suppress", "All")
@@ -63,6 +67,13 @@ public enum MessageBuilder {
 
     private static func setHeader(_ object: UnsafeMutablePointer<GMimeObject>?, _ name: String, _ value: String) {
         g_mime_object_set_header(object, name, value, "utf-8")
+    }
+
+    /// Replaces the written form of a header set before (`raw` starts with a space, ends
+    /// with LF, folds with LF + space; the output filter makes every LF a CRLF).
+    private static func setRawHeader(_ object: UnsafeMutablePointer<GMimeObject>?, _ name: String, _ raw: String) {
+        guard let header = g_mime_header_list_get_header(g_mime_object_get_header_list(object), name) else { return }
+        g_mime_header_set_raw_value(header, raw)
     }
 
     private static func textPart(subtype: String, _ text: String) -> UnsafeMutablePointer<GMimeTextPart> {

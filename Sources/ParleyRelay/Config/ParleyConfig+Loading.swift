@@ -88,6 +88,13 @@ struct ConfigReader {
         return nil
     }
 
+    func integer(_ t: TOMLTable, _ section: String, _ key: String, default value: Int, minimum: Int) throws -> Int {
+        guard let v = t[key] else { return value }
+        guard let n = v.int else { throw fail("\(section).\(key)", "expected a whole number, found \(v.type)") }
+        guard n >= minimum else { throw fail("\(section).\(key)", "expected a number of at least \(minimum), found \(n)") }
+        return n
+    }
+
     func duration(_ t: TOMLTable, _ section: String, _ key: String, default value: String) throws -> Duration {
         let s = try string(t, section, key, default: value)
         guard let d = ConfigValues.duration(s) else { throw fail("\(section).\(key)", "expected a duration like \"90s\", \"5m\", \"3d\", found \"\(s)\"") }
@@ -129,8 +136,9 @@ struct ConfigReader {
         guard baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://") else {
             throw fail("site.base_url", "expected an http(s):// URL, found \"\(baseURL)\"")
         }
-        let siteConfig = ParleyConfig.Site(name: try string(site, "site", "name"), baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
+        var siteConfig = ParleyConfig.Site(name: try string(site, "site", "name"), baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
                                            secret: Array(secretText.utf8), previousSecrets: previous, moderation: moderation)
+        try readTokenSettings(site, into: &siteConfig)
 
         let database = try table(root, "database")!
         let dbPath = try string(database, "database", "path")
@@ -166,12 +174,16 @@ struct ConfigReader {
         let publish = ParleyConfig.Publish(
             outputDir: try publishTable.map { try string($0, "publish", "output_dir", default: "public") } ?? "public",
             templatesDir: try publishTable.map { try string($0, "publish", "templates_dir", default: "templates") } ?? "templates",
-            webhookURL: try publishTable.flatMap { try optionalString($0, "publish", "webhook_url") })
+            webhookURL: try publishTable.flatMap { try optionalString($0, "publish", "webhook_url") },
+            webhookSecret: try publishTable.flatMap { try webhookSecret($0) })
         let outbox = try table(root, "outbox", required: false)
         let retryFor = try outbox.map { try duration($0, "outbox", "retry_for", default: "3d") } ?? .seconds(3 * 86400)
+        let bounceThreshold = try outbox.map { try integer($0, "outbox", "bounce_threshold", default: 3, minimum: 1) } ?? 3
+        let bounceResetAfter = try outbox.map { try duration($0, "outbox", "bounce_reset_after", default: "30d") } ?? .seconds(30 * 86400)
 
         return ParleyConfig(site: siteConfig, databasePath: dbPath, smtp: smtp, mailboxes: mailboxes, httpListen: listen,
-                            publish: publish, outboxRetryFor: retryFor, path: file)
+                            publish: publish, outboxRetryFor: retryFor, bounceThreshold: bounceThreshold,
+                            bounceResetAfter: bounceResetAfter, path: file)
     }
 }
 

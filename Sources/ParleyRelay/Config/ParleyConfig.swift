@@ -14,6 +14,11 @@ public struct ParleyConfig: Sendable {
         /// Secrets still accepted during a rotation.
         public var previousSecrets: [[UInt8]]
         public var moderation: ModerationPolicy
+        /// `previous_secret_until`: the last day (days since 1970-01-01, UTC) tokens signed
+        /// with a previous secret are accepted; nil while no end is set.
+        public var previousSecretsThroughDay: Int64? = nil
+        /// `token_expiry`: optional maximum age in days per token kind.
+        public var tokenMaxAgeDays: [TokenTarget: Int64] = [:]
     }
 
     /// `[smtp]`
@@ -52,6 +57,8 @@ public struct ParleyConfig: Sendable {
         public var outputDir: String
         public var templatesDir: String
         public var webhookURL: String?
+        /// `webhook_secret`: the HMAC-SHA256 key of the webhook's signature header.
+        public var webhookSecret: [UInt8]? = nil
     }
 
     public var site: Site
@@ -62,6 +69,12 @@ public struct ParleyConfig: Sendable {
     public var publish: Publish
     /// How long temporary SMTP failures are retried.
     public var outboxRetryFor: Duration
+    /// `[outbox] bounce_threshold`: hard bounces (counted since the score last reset)
+    /// after which a person's notifications are suspended.
+    public var bounceThreshold: Int = 3
+    /// `[outbox] bounce_reset_after`: a bounce score with no new bounce for this long
+    /// starts again from zero, and a suspension lasts this long after the last hard bounce.
+    public var bounceResetAfter: Duration = .seconds(30 * 86400)
     /// The file it was read from.
     public var path: String
 }

@@ -3,63 +3,31 @@ import ParleyCore
 import ParleyMail
 import ParleyStore
 
-/// Plans who hears about a post or a comment and queues one message each, inside the
-/// caller's transaction (SPEC "The life of a reply", steps 1 and 7).
+/// Queues notifications inside the caller's transaction (SPEC "The life of a reply",
+/// steps 1, 6 and 7): who gets one is decided by ``RecipientPlanner``; each message is
+/// rendered from the templates, built by ``MessageBuilder`` and saved in the outbox.
 struct Notifier {
     let relay: Relay
 
-    /// Recipients of a new post: the conversation's partners and subscribers, never its author.
+    /// Recipients of a new post (SPEC step 1).
     func recipientsForPost(_ post: PostRecord, tx: StoreTransaction) throws -> [PersonRecord] {
-        var ids: [Int64] = []
-        if let conversation = post.conversationId {
-            ids += try tx.partners(of: conversation)
-            ids += try tx.subscribers(postId: nil, conversationId: conversation).map(\.personId)
-        }
-        return try filter(ids, excluding: post.authorId, post: post, tx: tx)
+        try RecipientPlanner(now: relay.now()).recipients(forPost: post, tx: tx)
     }
 
-    /// Recipients of a new comment: the replied-to comment's author (if they want
-    /// replies), the post's author, the partners, the post's and conversation's
-    /// subscribers; each once, never the comment's own author.
+    /// Recipients of a new comment (SPEC step 7).
     func recipientsForComment(_ comment: CommentRecord, post: PostRecord, tx: StoreTransaction) throws -> [PersonRecord] {
-        var ids: [Int64] = []
-        if let parentId = comment.parentId, let parent = try tx.comment(id: parentId), try tx.wantsReplies(personId: parent.authorId) {
-            ids.append(parent.authorId)
-        }
-        ids.append(post.authorId)
-        if let conversation = post.conversationId { ids += try tx.partners(of: conversation) }
-        ids += try tx.subscribers(postId: post.id, conversationId: post.conversationId).map(\.personId)
-        return try filter(ids, excluding: comment.authorId, post: post, tx: tx)
-    }
-
-    /// Removes duplicates, the author, suspended people and people who unsubscribed
-    /// from this post or its conversation.
-    private func filter(_ ids: [Int64], excluding author: Int64, post: PostRecord, tx: StoreTransaction) throws -> [PersonRecord] {
-        var seen = Set<Int64>([author])
-        var out: [PersonRecord] = []
-        let now = relay.now()
-        for id in ids where !seen.contains(id) {
-            seen.insert(id)
-            guard let person = try tx.person(id: id) else { continue }
-            if let until = person.suspendedUntil, until > now { continue }
-            let subs = try tx.subscriptions(personId: id)
-            let optedOut = subs.contains { !$0.active && ($0.postId == post.id || ($0.conversationId != nil && $0.conversationId == post.conversationId) || $0.scope == "all") }
-            if optedOut { continue }
-            out.append(person)
-        }
-        return out
+        try RecipientPlanner(now: relay.now()).recipients(forComment: comment, post: post, tx: tx)
     }
 
     /// Queues "author published title" to each recipient.
     func queueNewPost(_ post: PostRecord, tx: StoreTransaction) throws -> [OutboundRecord] {
         guard let author = try tx.person(id: post.authorId) else { return [] }
+        let subject = "\(displayName(author)) published \(post.title)"
         var queued: [OutboundRecord] = []
         for person in try recipientsForPost(post, tx: tx) {
             let token = relay.codec.encode(ReplyToken(target: .post, targetID: post.number!, recipientID: person.id!, issuedDay: relay.today))
-            let context: [String: Any] = baseContext(post: post, recipient: person, token: token).merging([
-                "author": displayName(author),
-            ]) { $1 }
-            let subject = "\(displayName(author)) published \(post.title)"
+            var context = baseContext(post: post, recipient: person, token: token)
+            context["author"] = displayName(author)
             queued.append(try queue(kind: "new-post", template: "new-post", subject: subject, to: person, token: token,
                                     references: [threadRoot(post)], post: post, commentId: nil, context: context, tx: tx))
         }
@@ -67,81 +35,129 @@ struct Notifier {
     }
 
     /// Queues the notification of a published comment to each recipient.
+    ///
+    /// Each recipient's `References` (RFC 5322 §3.6.4) names, for every step of the thread
+    /// down to the comment answered, the Message-ID that this recipient already has in
+    /// their mailbox: the notification they got about it, or their own email when they
+    /// wrote it; a stable stand-in otherwise. So every mail client threads the whole
+    /// exchange, whichever part of it the recipient saw.
     func queueNewComment(_ comment: CommentRecord, post: PostRecord, tx: StoreTransaction) throws -> [OutboundRecord] {
         guard let author = try tx.person(id: comment.authorId) else { return [] }
-        var chain: [String] = []
-        var parentName: String?
-        var parentAuthor: Int64?
+        var path: [CommentRecord] = []  // from the top-level comment down to the parent
         var cursor = comment.parentId
-        var depth = 0
-        while let id = cursor, depth < 50, let parent = try tx.comment(id: id) {
-            chain.insert(commentID(parent), at: 0)
-            if depth == 0, let p = try tx.person(id: parent.authorId) {
-                parentName = displayName(p)
-                parentAuthor = p.id
-            }
+        while let id = cursor, path.count < 50, let parent = try tx.comment(id: id) {
+            path.insert(parent, at: 0)
             cursor = parent.parentId
-            depth += 1
         }
-        let references = [threadRoot(post)] + chain
+        let parent = path.last
+        let parentAuthor = try parent.flatMap { try tx.person(id: $0.authorId) }
+        let recipients = try recipientsForComment(comment, post: post, tx: tx)
+        guard !recipients.isEmpty else { return [] }
+
+        var known: [Int64: [Int64?: String]] = [:]  // recipient → (comment or nil for the post) → Message-ID
+        for k in try tx.knownMessageIDs(postId: post.id, commentIds: path.map { $0.id! }) where known[k.recipientId]?[k.commentId] == nil {
+            known[k.recipientId, default: [:]][k.commentId] = k.messageId
+        }
+        var shared = baseContext(post: post)
+        shared["author"] = displayName(author)
+        shared["body"] = comment.body
+        shared["is_reply"] = parentAuthor != nil
+        shared["parent_author"] = parentAuthor.map(displayName) ?? ""
+        let subject = "Re: \(post.title)"
+
         var queued: [OutboundRecord] = []
-        for person in try recipientsForComment(comment, post: post, tx: tx) {
-            let token = relay.codec.encode(ReplyToken(target: .comment, targetID: comment.id!, recipientID: person.id!, issuedDay: relay.today))
-            var context = baseContext(post: post, recipient: person, token: token)
-            context["author"] = displayName(author)
-            context["body"] = comment.body
-            context["is_reply"] = parentName != nil
-            context["parent_author"] = parentName ?? ""
-            context["to_you"] = parentAuthor != nil && parentAuthor == person.id
-            queued.append(try queue(kind: "new-comment", template: "new-comment", subject: "Re: \(post.title)", to: person, token: token,
+        queued.reserveCapacity(recipients.count)
+        for person in recipients {
+            let id = person.id!
+            var references = [threadRoot(post)]
+            if let note = known[id]?[Int64?.none] { references.append(note) }
+            for step in path {
+                if step.authorId == id, let own = step.messageId, MessageIDSyntax.isValid(own) {
+                    references.append(own)
+                } else {
+                    references.append(known[id]?[step.id!] ?? commentID(step))
+                }
+            }
+            let token = relay.codec.encode(ReplyToken(target: .comment, targetID: comment.id!, recipientID: id, issuedDay: relay.today))
+            var context = shared
+            addRecipient(to: &context, recipient: person, token: token)
+            context["to_you"] = parentAuthor?.id == id
+            queued.append(try queue(kind: "new-comment", template: "new-comment", subject: subject, to: person, token: token,
                                     references: references, post: post, commentId: comment.id, context: context, tx: tx))
         }
         return queued
     }
 
-    private func baseContext(post: PostRecord, recipient: PersonRecord, token: String) -> [String: Any] {
+    private func baseContext(post: PostRecord) -> [String: Any] {
         [
             "site": relay.config.site.name,
             "base_url": relay.config.site.baseURL,
             "post_title": post.title,
             "post_url": post.url,
             "post_id": post.id,
-            "recipient": displayName(recipient),
-            "unsubscribe_url": unsubscribeURL(token),
             "comments_url": "\(relay.config.site.baseURL)/posts/\(post.id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? post.id)/comments",
         ]
     }
 
+    private func baseContext(post: PostRecord, recipient: PersonRecord, token: String) -> [String: Any] {
+        var context = baseContext(post: post)
+        addRecipient(to: &context, recipient: recipient, token: token)
+        return context
+    }
+
+    private func addRecipient(to context: inout [String: Any], recipient: PersonRecord, token: String) {
+        context["recipient"] = displayName(recipient)
+        context["unsubscribe_url"] = unsubscribeURL(token)
+    }
+
     private func unsubscribeURL(_ token: String) -> String { "\(relay.config.site.baseURL)/unsubscribe/\(token)" }
 
+    /// `List-Id` (RFC 2919): the site's name and a list identifier under Parley's domain.
+    private var listID: String {
+        let name = relay.config.site.name
+        let label = String(name.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+        return "\(name) <\(label.isEmpty ? "parley" : label).\(relay.messageIDDomain)>"
+    }
+
+    /// Renders, builds and queues one message to one person.
+    ///
+    /// The envelope sender is a VERP address whose token names this outbound row and its
+    /// recipient (see ``NotifyAddresses``), so it is set once the row has its id.
     func queue(kind: String, template: String, subject: String, to person: PersonRecord, token: String,
-                       references: [String], post: PostRecord?, commentId: Int64?, context: [String: Any],
-                       tx: StoreTransaction) throws -> OutboundRecord {
+               references: [String], post: PostRecord?, commentId: Int64?, context: [String: Any],
+               tx: StoreTransaction) throws -> OutboundRecord {
         let now = relay.now()
         // The token makes a reply findable even when the reply address was dropped;
         // random bytes make each Message-ID unique.
         let unique = Base32.encode((0..<6).map { _ in UInt8.random(in: 0...255) })
         let messageID = "\(token).\(unique)@\(relay.messageIDDomain)"
-        let replyTo = EmailAddress(address: relay.replyPattern.address(for: token), name: relay.config.site.name)!
-        let to = EmailAddress(address: person.email, name: person.name)!
+        guard let replyTo = EmailAddress(address: relay.replyPattern.address(for: token), name: relay.config.site.name),
+              let to = EmailAddress(address: person.email, name: person.name) else {
+            throw AdminError("cannot address a notification to \(person.email.debugDescription): not a plain address")
+        }
+        let addresses = relay.notifyAddresses
         let mail = OutgoingMail(
             from: relay.config.smtp.from, to: to, replyTo: replyTo, subject: subject, messageID: messageID,
-            references: references, listID: "\(relay.config.site.name) <\(relay.config.site.name.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }).\(relay.messageIDDomain)>",
-            unsubscribeURL: unsubscribeURL(token), unsubscribeMailto: "mailto:\(replyTo.address)?subject=unsubscribe",
+            references: references, listID: listID, unsubscribeURL: unsubscribeURL(token),
+            unsubscribeMailto: "mailto:\(addresses.unsubscribeAddress(token: token))?subject=unsubscribe",
             date: now, text: relay.templates.render("\(template).txt", context),
             html: relay.templates.has("\(template).html") ? relay.templates.render("\(template).html", context) : nil)
         let raw = MessageBuilder.build(mail)
-        return try tx.insertOutbound(OutboundRecord(
+        var record = try tx.insertOutbound(OutboundRecord(
             recipientId: person.id, recipient: person.email, kind: kind, token: token, messageId: messageID,
             envelopeFrom: relay.config.smtp.from.address, raw: Data(raw), nextAttemptAt: now,
             postId: post?.id, commentId: commentId, createdAt: now))
+        let bounceToken = relay.codec.encode(ReplyToken(target: .outbound, targetID: record.id!, recipientID: person.id!, issuedDay: relay.today))
+        record.envelopeFrom = addresses.bounceAddress(token: bounceToken)
+        try tx.setEnvelopeFrom(outboundId: record.id!, record.envelopeFrom)
+        return record
     }
 
-    /// The Message-ID every notification about a post refers to, so that a mail client
-    /// puts them in one thread.
+    /// The Message-ID every notification about a post refers to first, so that a mail
+    /// client puts them in one thread even when it has none of the others.
     func threadRoot(_ post: PostRecord) -> String { "parley.post.\(post.number!)@\(relay.messageIDDomain)" }
 
-    /// The stable Message-ID standing for a comment in References chains.
+    /// The stable Message-ID standing for a comment the recipient has no email of.
     func commentID(_ comment: CommentRecord) -> String { "parley.comment.\(comment.id!)@\(relay.messageIDDomain)" }
 
     func displayName(_ person: PersonRecord) -> String {
@@ -149,3 +165,28 @@ struct Notifier {
     }
 }
 
+/// The `msg-id` syntax of RFC 5322 §3.6.4 in its common dot-atom form, for Message-IDs
+/// that came from someone else's email before they go into a header Parley writes.
+enum MessageIDSyntax {
+    /// `id-left "@" id-right` of atext and dots (or a bracketed domain literal on the
+    /// right), at most 250 octets: no space, no control character, nothing that could
+    /// end the header.
+    static func isValid(_ id: String) -> Bool {
+        guard id.utf8.count <= 250, let at = id.lastIndex(of: "@") else { return false }
+        let left = id[..<at], right = id[id.index(after: at)...]
+        guard isDotAtom(left) else { return false }
+        if right.hasPrefix("[") && right.hasSuffix("]") && right.count > 2 {
+            return right.dropFirst().dropLast().unicodeScalars.allSatisfy { $0.value >= 33 && $0.value <= 126 && $0 != "[" && $0 != "]" && $0 != "\\" }
+        }
+        return isDotAtom(right)
+    }
+
+    private static let atextSpecials = Set("!#$%&'*+-/=?^_`{|}~".unicodeScalars)
+
+    private static func isDotAtom(_ s: Substring) -> Bool {
+        guard !s.isEmpty, !s.hasPrefix("."), !s.hasSuffix("."), !s.contains("..") else { return false }
+        return s.unicodeScalars.allSatisfy { c in
+            c == "." || ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || atextSpecials.contains(c)
+        }
+    }
+}

@@ -55,14 +55,13 @@ struct Decider {
         if let earlier = try tx.earlierInbound(messageId: mail.messageID, hash: mail.hash) {
             return InboundOutcome(.duplicate, "already received as inbound message \(earlier.id!) (same \(mail.messageID == nil ? "bytes" : "Message-ID"))")
         }
+        // Mail to a List-Unsubscribe mailto unsubscribes, whatever it says (Notify/MailUnsubscribe).
+        if let outcome = try MailUnsubscribe(relay: relay).outcome(for: mail, tx: tx) { return outcome }
         switch mail.classification {
         case .loop:
             return InboundOutcome(.loop, "sent by Parley itself (\(mail.from?.address ?? "own address")); not processed again")
         case .bounce(let report):
-            var reason = "delivery status report"
-            if let r = report.recipient { reason += " for \(r)" }
-            if let s = report.status { reason += ", status \(s)" }
-            return InboundOutcome(.bounce, reason)
+            return try BounceHandler(relay: relay).handle(report, mail: mail, tx: tx)
         case .autoReply(let why):
             return InboundOutcome(.autoReply, "automatic reply (\(why)); not published")
         case .command(let command):
@@ -79,6 +78,8 @@ struct Decider {
         guard let from = mail.from, let recipient = try tx.person(id: found.token.recipientID), from.key == recipient.emailKey else {
             return InboundOutcome(.rejected, "the command \"\(command.rawValue)\" was sent by \(mail.from?.address ?? "an unknown sender"), not by the person the token was sent to")
         }
+        // Moderation and confirmation answers (Decider+Trust).
+        if let outcome = try trustCommand(command, token: found.token, recipient: recipient, mail: mail, tx: tx) { return outcome }
         switch command {
         case .unsubscribe, .stop:
             let post = try postOf(found.token, tx: tx)
@@ -118,9 +119,11 @@ struct Decider {
             case .unknownVersion(let v): why = "its version \(v) is unknown"
             case .malformed: why = "it is malformed"
             }
-            return InboundOutcome(.rejected, "the reply token \"\(text)\" is not valid: \(why)")
+            return try rejectWithNotice(.badToken, "the reply token \"\(text)\" is not valid: \(why)", mail: mail, tx: tx)
         }
         let token = found.token
+        // Moderation requests, confirmations and public addresses (Decider+Trust).
+        if let outcome = try trustReply(mail, token: token, tx: tx) { return outcome }
         var parent: CommentRecord?
         let post: PostRecord?
         switch token.target {
@@ -132,15 +135,15 @@ struct Decider {
         default:
             return InboundOutcome(.rejected, "the reply token points at a \(token.target), which takes no comments")
         }
-        guard let post else { return InboundOutcome(.rejected, "the post or comment this reply answers no longer exists") }
-        guard !post.closed else { return InboundOutcome(.rejected, "post \(post.id) is closed to comments") }
+        guard let post else { return try rejectWithNotice(.unknownTarget, "the post or comment this reply answers no longer exists", mail: mail, tx: tx) }
+        guard !post.closed else { return try rejectWithNotice(.closedPost, "post \(post.id) is closed to comments", mail: mail, tx: tx) }
         guard let recipient = try tx.person(id: token.recipientID) else {
             return InboundOutcome(.rejected, "the person this reply address was given to is unknown")
         }
         guard let from = mail.from else { return InboundOutcome(.rejected, "the email has no usable From address") }
         let text = mail.extracted.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else {
-            return InboundOutcome(.rejected, "the reply has no new text (only quoted text or a signature)")
+            return try rejectWithNotice(.emptyReply, "the reply has no new text (only quoted text or a signature)", mail: mail, tx: tx)
         }
 
         let now = relay.now()
@@ -161,11 +164,12 @@ struct Decider {
             try afterPublish(&comment, post: post, tx: tx)
             return InboundOutcome(.published, "published as comment \(comment.id!) on post \(post.id)", commentId: comment.id)
         }
-        return InboundOutcome(.pending, "held for moderation as comment \(comment.id!): \(hold!)", commentId: comment.id)
+        try queueModerationRequest(comment, post: post, tx: tx)
+        return InboundOutcome(.pending, "held for moderation as comment \(comment.id!): \(hold!); its post's author was asked to decide", commentId: comment.id)
     }
 
     /// SPEC step 5: the policy never holds the post's author or the conversation's partners.
-    private func moderationHold(author: PersonRecord, post: PostRecord, tx: StoreTransaction) throws -> String? {
+    func moderationHold(author: PersonRecord, post: PostRecord, tx: StoreTransaction) throws -> String? {
         if author.id == post.authorId { return nil }
         if let c = post.conversationId, try tx.partners(of: c).contains(author.id!) { return nil }
         switch relay.config.site.moderation {
@@ -189,5 +193,6 @@ struct Decider {
             try tx.subscribe(personId: comment.authorId, scope: "replies", postId: nil, conversationId: nil, now: relay.now())
         }
         _ = try Notifier(relay: relay).queueNewComment(comment, post: post, tx: tx)
+        try Publication(relay: relay).record(.published, comment: comment, tx: tx)
     }
 }

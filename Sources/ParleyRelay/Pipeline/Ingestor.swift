@@ -43,8 +43,9 @@ public final class Ingestor {
         self.logger = logger
     }
 
-    /// One pass over the mailbox. `progress(done, total)` is called after each batch.
-    public func pass(progress: (Int, Int) -> Void = { _, _ in }) throws -> PassSummary {
+    /// One pass over the mailbox. `progress(done, total)` is called after each batch;
+    /// `shouldStop` is asked between batches, so a shutdown finishes the batch in hand.
+    public func pass(progress: (Int, Int) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) throws -> PassSummary {
         var summary = PassSummary()
         let status = try client.status()
         let validity = Int64(status.uidValidity)
@@ -69,7 +70,7 @@ public final class Ingestor {
         try client.markSeen(fresh)
         var done = 0
         var start = 0
-        while start < fresh.count {
+        while start < fresh.count && !shouldStop() {
             let batch = Array(fresh[start..<min(start + batchSize, fresh.count)])
             let outcomes = try ingest(batch, sizes: sizes, validity: validity)
             for (_, outcome) in outcomes { summary.byStatus[outcome.status.rawValue, default: 0] += 1 }

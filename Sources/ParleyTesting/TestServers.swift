@@ -18,7 +18,7 @@ public struct TestServers: Sendable {
 
     /// The repository's root (found from this file's path).
     public static let repoRoot: String = {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path  // Sources/ParleyTesting/TestServers.swift
     }()
 
     /// The servers for this test process.
@@ -43,6 +43,26 @@ public struct TestServers: Sendable {
         return s
     }()
 
+    /// A private set of servers for a test that stops and restarts them.
+    public static func startPrivate() throws -> TestServers {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("parley-private-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        chmod(base, 0o755)
+        let dir = base + "/run"
+        let status = run([repoRoot + "/scripts/testservers.sh", "start", dir])
+        guard status == 0, let s = TestServers(dir: dir) else { throw TestServerError("could not start private test servers in \(dir)") }
+        return s
+    }
+
+    /// Stops only Dovecot (same ports and mail kept).
+    public func stopIMAP() { TestServers.run([TestServers.repoRoot + "/scripts/testservers.sh", "stop-imap", serversDir]) }
+
+    /// Starts Dovecot again after ``stopIMAP()``.
+    public func startIMAP() { TestServers.run([TestServers.repoRoot + "/scripts/testservers.sh", "start-imap", serversDir]) }
+
+    /// Stops a private set of servers.
+    public func stopAll() { TestServers.run([TestServers.repoRoot + "/scripts/testservers.sh", "stop", serversDir]) }
+
     init?(dir: String) {
         guard let text = try? String(contentsOfFile: dir + "/servers.env", encoding: .utf8) else { return nil }
         var values: [String: String] = [:]
@@ -57,15 +77,23 @@ public struct TestServers: Sendable {
         serversDir = values["SERVERS_DIR"] ?? dir
     }
 
+    /// Runs `bash ARGS…` and waits for it. posix_spawn and waitpid directly: Foundation's
+    /// Process sometimes never noticed the script's exit here (left a zombie, waited forever).
     @discardableResult
     static func run(_ args: [String]) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["bash"] + args
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run() } catch { return -1 }
-        p.waitUntilExit()
-        return p.terminationStatus
+        let argv = ["/bin/bash"] + args
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
+        cArgs.append(nil)
+        defer { cArgs.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/bash", &actions, nil, cArgs, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 
     /// A unique name for a test's IMAP user and address domain.

@@ -1,0 +1,79 @@
+import Foundation
+import ParleyCore
+import ParleyCurl
+import ParleyRelay
+import ParleyTesting
+
+/// Issue 4's throughput and latency benchmarks, against private throw-away servers.
+enum IngestBench {
+    /// `parley-bench ingest [N]`: a backlog of N replies (each stored, its notification
+    /// queued, the mail moved), side by side with the raw one-by-one fetch limit.
+    static func throughput(_ args: [String]) throws {
+        let n = args.first.flatMap(Int.init) ?? 10_000
+        let servers = try TestServers.startPrivate()
+        defer { servers.stopAll() }
+        let env = try BenchEnvironment(servers: servers)
+        let note = try env.setUpConversation()
+        for i in 0..<n { try servers.deliver(env.reply(to: note, number: i), to: env.user) }
+        let raw = shell(["/usr/bin/python3", TestServers.repoRoot + "/scripts/raw_imap_fetch.py", "127.0.0.1", "\(servers.imapPort)", env.user, "secret"])
+        say(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        let rawRate = raw.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0
+
+        let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
+        let start = ContinuousClock.now
+        let summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: client).pass()
+        let seconds = (ContinuousClock.now - start).seconds
+        let queued = try env.relay.store.read { try $0.outbound(status: "queued", limit: 1_000_000).count }
+        let rate = Double(summary.fetched) / seconds
+        say(String(format: "parley_ingest messages=%d published=%d queued_notifications=%d seconds=%.3f per_second=%.0f",
+                     summary.fetched, summary.byStatus["published"] ?? 0, queued, seconds, rate))
+        say(String(format: "ratio parley/raw = %.2f (target >= 0.50)", rawRate > 0 ? rate / rawRate : 0))
+    }
+
+    /// `parley-bench latency [N]`: with the mailbox loop running and IDLE on, the time
+    /// from delivering a reply to the inbox until its comment is published; median of N.
+    static func latency(_ args: [String]) throws {
+        let n = args.first.flatMap(Int.init) ?? 20
+        let servers = try TestServers.startPrivate()
+        defer { servers.stopAll() }
+        let env = try BenchEnvironment(servers: servers, idle: true, pollInterval: "60s")
+        let note = try env.setUpConversation()
+        let health = HealthBoard()
+        let stop = StopSignal()
+        let service = MailboxService(relay: env.relay, mailbox: env.relay.config.mailboxes[0], health: health)
+        let thread = Thread { service.loop(stop) }
+        thread.start()
+        defer { stop.trigger() }
+        usleep(500_000)
+        var samples: [Double] = []
+        for i in 0..<n {
+            let before = try env.relay.store.read { try $0.comments(post: "p").count }
+            let start = ContinuousClock.now
+            try servers.deliver(env.reply(to: note, number: i), to: env.user)
+            while try env.relay.store.read({ try $0.comments(post: "p").count }) == before {
+                if (ContinuousClock.now - start).seconds > 70 { break }
+                usleep(2_000)
+            }
+            samples.append((ContinuousClock.now - start).seconds)
+            if ProcessInfo.processInfo.environment["PARLEY_LOG_LEVEL"] != nil { say("sample \(i): \(samples.last!)") }
+            usleep(100_000)
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        say(String(format: "idle_latency n=%d median_ms=%.1f min_ms=%.1f max_ms=%.1f (target median < 1000 ms)",
+                     n, median * 1000, samples.first! * 1000, samples.last! * 1000))
+    }
+
+    static func shell(_ args: [String]) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: args[0])
+        p.arguments = Array(args.dropFirst())
+        let out = Pipe()
+        p.standardOutput = out
+        try? p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+

@@ -1,0 +1,142 @@
+import Foundation
+import ParleyStore
+
+/// Writes a post's published comments as static files, for static-site blogs:
+/// `OUTPUT_DIR/POST_ID/comments.html`, `comments.json` and `comments.atom`.
+///
+/// The HTML and Atom come from the `comments.html` and `comments.atom` templates; the
+/// JSON holds the same objects as `parley comment list --json`. Each file is written to
+/// a temporary name and renamed, so a web server never serves half a file.
+struct StaticViews {
+    let relay: Relay
+
+    /// A post's views could not be written.
+    struct Failure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// One comment as the view templates see it: every string already escaped for HTML
+    /// and XML (see ``HTMLEscaping``), to be printed with `{{{…}}}`.
+    private func context(_ comment: CommentView, depth: Int, commentsURL: String, postTitle: String) -> [String: Any] {
+        let name = comment.authorName ?? String(comment.authorEmail.split(separator: "@").first ?? "someone")
+        let bodyHTML = CommentHTML.render(comment.body)
+        return [
+            "id": comment.id,
+            "parent": comment.parent.map { "\($0)" } ?? "",
+            "has_parent": comment.parent != nil,
+            "depth": min(depth, 8),
+            "author_name": HTMLEscaping.escape(name),
+            "post_title": HTMLEscaping.escape(postTitle),
+            "body_html": bodyHTML,
+            "body_html_escaped": HTMLEscaping.escape(bodyHTML),
+            "created_at": Self.timestamp(comment.createdAt),
+            "entry_url": HTMLEscaping.escape("\(commentsURL)#comment-\(comment.id)"),
+        ]
+    }
+
+    /// Rewrites the three files of one post from what is published now.
+    func write(postId: String) throws {
+        guard Self.isSafeDirectoryName(postId) else {
+            throw Failure(message: "post id \(postId.debugDescription) cannot be used as a folder name under \(relay.config.publish.outputDir); its static views are not written")
+        }
+        for name in ["comments.html", "comments.atom"] where !relay.templates.has(name) {
+            throw Failure(message: "template \(relay.config.publish.templatesDir)/\(name).mustache is missing; copy it from Parley's templates/ folder")
+        }
+        let (post, comments) = try relay.store.read { tx -> (PostRecord?, [CommentView]) in
+            (try tx.post(id: postId), try relay.commentViews(post: postId, status: "published", tx: tx))
+        }
+        guard let post else { return }
+
+        let encodedID = postId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? postId
+        let commentsURL = "\(relay.config.site.baseURL)/posts/\(encodedID)/comments"
+        var rows: [[String: Any]] = []
+        for (comment, depth) in Self.threaded(comments) {
+            rows.append(context(comment, depth: depth, commentsURL: commentsURL, postTitle: post.title))
+        }
+        let updated = comments.map(\.createdAt).max() ?? post.createdAt
+        let view: [String: Any] = [
+            "site": HTMLEscaping.escape(relay.config.site.name),
+            "post_id": HTMLEscaping.escape(post.id),
+            "post_title": HTMLEscaping.escape(post.title),
+            "post_url": HTMLEscaping.escape(Self.safeLink(post.url)),
+            "comments_url": HTMLEscaping.escape(commentsURL),
+            "atom_url": HTMLEscaping.escape(commentsURL + ".atom"),
+            "feed_id": HTMLEscaping.escape(commentsURL),
+            "updated": Self.timestamp(updated),
+            "count": comments.count,
+            "has_comments": !comments.isEmpty,
+            "comments": rows,
+        ]
+        let html = relay.templates.render("comments.html", view)
+        let atom = relay.templates.render("comments.atom", view)
+        let json = try Self.jsonEncoder.encode(comments)
+
+        let dir = (relay.config.publish.outputDir as NSString).appendingPathComponent(postId)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Self.replace(dir + "/comments.html", with: Data(html.utf8))
+            try Self.replace(dir + "/comments.json", with: json)
+            try Self.replace(dir + "/comments.atom", with: Data(atom.utf8))
+        } catch {
+            throw Failure(message: "could not write the static views of post \(postId) into \(dir): \(error.localizedDescription); check that publish.output_dir is writable")
+        }
+    }
+
+    /// The JSON of `comment list --json`: sorted keys, ISO 8601 dates.
+    static var jsonEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// Comments in thread order (each reply after its parent, siblings oldest first),
+    /// with their depth. A reply whose parent is not published is shown at the top level.
+    static func threaded(_ comments: [CommentView]) -> [(CommentView, Int)] {
+        let ids = Set(comments.map(\.id))
+        var children: [Int64: [CommentView]] = [:]
+        var roots: [CommentView] = []
+        for c in comments {
+            if let p = c.parent, ids.contains(p) { children[p, default: []].append(c) } else { roots.append(c) }
+        }
+        var out: [(CommentView, Int)] = []
+        var stack: [(CommentView, Int)] = roots.reversed().map { ($0, 0) }
+        while let (c, depth) = stack.popLast() {
+            out.append((c, depth))
+            for child in (children[c.id] ?? []).reversed() { stack.append((child, depth + 1)) }
+        }
+        return out
+    }
+
+    /// RFC 3339 time in UTC, as Atom wants it (RFC 4287 §3.3).
+    static func timestamp(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+
+    /// The post's URL if it is http(s), else an empty link: a `javascript:` URL typed
+    /// into `post add` must not become a link either.
+    static func safeLink(_ url: String) -> String {
+        let lower = url.lowercased()
+        return lower.hasPrefix("https://") || lower.hasPrefix("http://") ? url : "#"
+    }
+
+    /// Whether a post id can be a single folder name (no traversal, no hidden folder).
+    static func isSafeDirectoryName(_ id: String) -> Bool {
+        !id.isEmpty && !id.hasPrefix(".") && !id.contains("/") && !id.contains("\\")
+            && !id.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } && id.utf8.count <= 200
+    }
+
+    private static func replace(_ path: String, with data: Data) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        try data.write(to: URL(fileURLWithPath: tmp))
+        if rename(tmp, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw Failure(message: "rename to \(path) failed: \(reason)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import ParleyCore
+import ServiceLifecycle
+
+/// The outbox sender as a service: flushes whatever is due, then sleeps until woken by
+/// an ingest pass or until `interval` has passed. SMTP failures are the outbox's own
+/// business (retries with backoff, recorded per message); this loop only keeps going.
+public struct OutboxService: Service {
+    let relay: Relay
+    let wake: StopSignal
+    let interval: Double
+
+    public init(relay: Relay, wake: StopSignal, interval: Double = 5) {
+        self.relay = relay
+        self.wake = wake
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await runBlocking(name: "outbox") { loop() }
+        } onGracefulShutdown: {
+            wake.trigger()
+        }
+    }
+
+    func loop() {
+        var lastProblem: String?
+        while !wake.isStopped {
+            do {
+                let summary = try relay.flushOutbox()
+                if summary.sent + summary.failed + summary.deferred > 0 { relay.logger.info("outbox: \(summary.line)") }
+                lastProblem = nil
+            } catch {
+                let problem = "\(error)"
+                if problem != lastProblem { relay.logger.error("outbox: \(problem)") }
+                lastProblem = problem
+            }
+            wake.sleep(interval)
+        }
+    }
+}

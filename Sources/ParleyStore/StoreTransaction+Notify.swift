@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import ParleyCore
+
+/// A Message-ID a recipient already holds for a place in a post's thread.
+public struct KnownMessageID: Sendable, Equatable {
+    public var recipientId: Int64
+    /// nil for the new-post notification.
+    public var commentId: Int64?
+    public var messageId: String
+}
+
+extension StoreTransaction {
+    /// The Message-IDs of the new-post and new-comment notifications already queued for
+    /// this post about these comments, for building each recipient's References chain.
+    public func knownMessageIDs(postId: String, commentIds: [Int64]) throws -> [KnownMessageID] {
+        let placeholders = commentIds.isEmpty ? "" : " OR commentId IN (" + commentIds.map { _ in "?" }.joined(separator: ",") + ")"
+        var arguments: [(any DatabaseValueConvertible)?] = [postId]
+        arguments += commentIds.map { $0 as (any DatabaseValueConvertible)? }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT recipientId, commentId, messageId FROM outbound_messages
+            WHERE postId = ? AND recipientId IS NOT NULL
+              AND ((commentId IS NULL AND kind = 'new-post')\(placeholders))
+            ORDER BY id
+            """, arguments: StatementArguments(arguments))
+        return rows.map { KnownMessageID(recipientId: $0["recipientId"], commentId: $0["commentId"], messageId: $0["messageId"]) }
+    }
+
+    /// Sets the envelope sender of a queued message (its VERP address holds the row id).
+    public func setEnvelopeFrom(outboundId: Int64, _ envelopeFrom: String) throws {
+        try db.execute(sql: "UPDATE outbound_messages SET envelopeFrom = ? WHERE id = ?", arguments: [envelopeFrom, outboundId])
+    }
+
+    /// The outbound message with this Message-ID.
+    public func outbound(messageId: String) throws -> OutboundRecord? {
+        try OutboundRecord.filter(Column("messageId") == messageId).fetchOne(db)
+    }
+
+    /// Records a bounce and returns it with its id.
+    @discardableResult
+    public func insertBounce(_ record: BounceRecord) throws -> BounceRecord {
+        var r = record
+        try r.insert(db)
+        return r
+    }
+
+    /// A person's bounces, oldest first.
+    public func bounces(personId: Int64) throws -> [BounceRecord] {
+        try BounceRecord.filter(Column("personId") == personId).order(Column("receivedAt"), Column("id")).fetchAll(db)
+    }
+
+    /// Defers every message due at `now` (but `except`) to `until` without counting an
+    /// attempt: the server is unavailable, so the whole outbox backs off together.
+    /// Returns how many were deferred.
+    @discardableResult
+    public func deferDue(now: Date, until: Date, reason: String, except: Int64) throws -> Int {
+        try db.execute(sql: """
+            UPDATE outbound_messages SET status = 'deferred', nextAttemptAt = ?, lastError = ?
+            WHERE status IN ('queued', 'deferred') AND nextAttemptAt <= ? AND id != ?
+            """, arguments: [until, reason, now, except])
+        return db.changesCount
+    }
+
+    /// Saves an outbound message's delivery state (status, attempts, next attempt, error,
+    /// SMTP reply, sent time), leaving its bytes alone.
+    public func updateDelivery(_ outbound: OutboundRecord) throws {
+        try outbound.update(db, columns: ["status", "attempts", "nextAttemptAt", "lastError", "smtpReply", "sentAt"])
+    }
+
+    /// Records an opt-out as an inactive subscription of this scope, so that the person is
+    /// skipped even where they would be notified by role (post author, partner).
+    public func optOut(personId: Int64, scope: String, postId: String?, conversationId: String?, now: Date) throws {
+        var s = try subscribe(personId: personId, scope: scope, postId: postId, conversationId: conversationId, now: now)
+        s.active = false
+        try s.update(db)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import ParleyCore
+
+extension StoreTransaction {
+    // MARK: static views
+
+    /// Marks a post's static views as needing a rewrite; a newer request moves the time.
+    public func requestViewUpdate(postId: String, now: Date) throws {
+        try db.execute(sql: "INSERT INTO view_updates (postId, requestedAt) VALUES (?, ?) ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt",
+                       arguments: [postId, now])
+    }
+
+    /// Posts whose views wait for a rewrite, oldest request first.
+    public func pendingViewUpdates() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT postId FROM view_updates ORDER BY requestedAt, postId")
+    }
+
+    /// Clears a request made no later than `requestedNoLaterThan` (when the rewrite
+    /// began); a request made since stays for the next rewrite.
+    public func clearViewUpdate(postId: String, requestedNoLaterThan: Date) throws {
+        try db.execute(sql: "DELETE FROM view_updates WHERE postId = ? AND requestedAt <= ?", arguments: [postId, requestedNoLaterThan])
+    }
+
+    // MARK: webhooks
+
+    /// Queues a webhook delivery and returns it with its id.
+    public func insertWebhook(_ record: WebhookDeliveryRecord) throws -> WebhookDeliveryRecord {
+        var r = record
+        try r.insert(db)
+        return r
+    }
+
+    public func update(_ webhook: WebhookDeliveryRecord) throws {
+        try webhook.update(db)
+    }
+
+    /// Deliveries due now, oldest first.
+    public func dueWebhooks(now: Date, limit: Int) throws -> [WebhookDeliveryRecord] {
+        try WebhookDeliveryRecord.filter(["queued", "deferred"].contains(Column("status")) && Column("nextAttemptAt") <= now)
+            .order(Column("nextAttemptAt"), Column("id")).limit(limit).fetchAll(db)
+    }
+
+    /// Every delivery, oldest first.
+    public func webhooks(status: String? = nil) throws -> [WebhookDeliveryRecord] {
+        var request = WebhookDeliveryRecord.all()
+        if let status { request = request.filter(Column("status") == status) }
+        return try request.order(Column("id")).fetchAll(db)
+    }
+
+    // MARK: rejection notices
+
+    /// Claims the one notice allowed per address, reason and day. Returns false when
+    /// one was already sent (or claimed) for that triple.
+    public func claimRejectionNotice(emailKey: String, reason: String, day: Int64, now: Date) throws -> Bool {
+        try db.execute(sql: "INSERT INTO rejection_notices (emailKey, reason, day, createdAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       arguments: [emailKey, reason, day, now])
+        return db.changesCount > 0
+    }
+
+    /// Records which outbound message carried a claimed notice.
+    public func recordRejectionNotice(emailKey: String, reason: String, day: Int64, outboundId: Int64) throws {
+        try db.execute(sql: "UPDATE rejection_notices SET outboundId = ? WHERE emailKey = ? AND reason = ? AND day = ?",
+                       arguments: [outboundId, emailKey, reason, day])
+    }
+
+    // MARK: posts
+
+    /// Saves changes to a post (its title, URL, or whether it is closed to comments).
+    public func update(_ post: PostRecord) throws {
+        try post.update(db)
+    }
+}

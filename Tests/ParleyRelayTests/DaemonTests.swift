@@ -1,0 +1,144 @@
+import Foundation
+import ParleyRelay
+import ParleyTesting
+import Testing
+
+/// A `parley` process run as an admin would, its log captured in a file.
+final class ParleyProcess {
+    let process = Process()
+    let logPath: String
+
+    init(_ args: [String], config: String, logPath: String) throws {
+        self.logPath = logPath
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = args + ["--config", config]
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Waits up to `seconds` for the process to exit; returns its status or nil.
+    func waitExit(_ seconds: Double) -> Int32? {
+        let end = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < end { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+}
+
+/// The daemon, its faults and its crashes, through the real binary.
+@Suite("Daemon", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.binary)))
+struct DaemonTests {
+    @Test("SIGKILL at 20 random points of a backlog ingest: every reply is exactly one comment, no notification queued twice")
+    func crashSafety() throws {
+        let h = try RelayHarness()
+        let note = try IngestTests.setUp(h)
+        let ann = h.address("ann").address
+        let count = 400
+        for i in 0..<count {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Crash-safe reply \(i).", messageID: "crash\(i)@client.example"))
+        }
+        var kills = 0
+        var generator = SystemRandomNumberGenerator()
+        while kills < 20 {
+            let p = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-\(kills).log")
+            usleep(UInt32.random(in: 30_000...400_000, using: &generator))
+            if p.process.isRunning {
+                p.signal(SIGKILL)
+                kills += 1
+            }
+            _ = p.waitExit(10)
+            if h.inboxCount() == 0 { break }
+        }
+        // Finish whatever is left.
+        let last = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-final.log")
+        #expect(last.waitExit(120) == 0, "\(last.log)")
+        #expect(kills >= 10, "the process was killed mid-ingest \(kills) times")
+        let comments = try h.relay.commentViews(post: "p", status: nil)
+        #expect(comments.count == count)
+        #expect(Set(comments.map(\.body)).count == count)
+        let outbound = try h.relay.store.read { try $0.outbound(limit: 100_000) }.filter { $0.kind == "new-comment" }
+        #expect(outbound.count == count, "one notification per comment")
+        #expect(Set(outbound.compactMap(\.commentId)).count == count, "no comment notified twice")
+        #expect(h.inboxCount() == 0)
+        #expect(h.processedCount() == count)
+    }
+
+    @Test("Dovecot stopped mid-ingest and started again: the running daemon recovers by itself, nothing lost")
+    func dovecotRestart() throws {
+        let servers = try TestServers.startPrivate()
+        defer { servers.stopAll() }
+        let h = try RelayHarness(servers: servers, pollInterval: "1s", idle: false)
+        let note = try IngestTests.setUp(h)
+        let ann = h.address("ann").address
+        let count = 300
+        for i in 0..<count {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Reply \(i) across a restart.", messageID: "restart\(i)@client.example"))
+        }
+        let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
+        // Let it start, then pull the server away in the middle.
+        _ = TestServers.eventually(timeout: 30) { (try? h.relay.commentViews(post: "p", status: nil).count) ?? 0 > 0 }
+        servers.stopIMAP()
+        usleep(2_000_000)
+        servers.startIMAP()
+        let done = TestServers.eventually(timeout: 90) { (try? h.relay.commentViews(post: "p", status: nil).count) == count && h.inboxCount() == 0 }
+        #expect(done, "not all ingested after the restart: \(daemon.log.suffix(2000))")
+        let comments = try h.relay.commentViews(post: "p", status: nil)
+        #expect(comments.count == count)
+        #expect(Set(comments.map(\.body)).count == count)
+        #expect(daemon.process.isRunning, "the daemon never exits for an unreachable server")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(10) == 0)
+        #expect(daemon.log.contains("retrying with backoff"))
+    }
+
+    @Test("a wrong password: a clear message from `parley check` and in the log, and the daemon keeps retrying")
+    func wrongPassword() throws {
+        let h = try RelayHarness(password: "not-the-password", pollInterval: "1s")
+        let check = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check.log")
+        #expect(check.waitExit(30) == 1)
+        #expect(check.log.contains("refused the login"))
+        #expect(!check.log.contains("not-the-password"), "secrets are never printed")
+        let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        usleep(4_000_000)
+        #expect(daemon.process.isRunning)
+        let log = daemon.log
+        #expect(log.contains("refused the login"))
+        #expect(log.components(separatedBy: "refused the login").count - 1 == 1, "logged once per change of state, not per retry")
+        #expect(!log.contains("not-the-password"))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(10) == 0)
+    }
+
+    @Test("SIGTERM in the middle of a backlog: exit 0 within 10 s; a restart finishes with nothing lost or doubled")
+    func sigterm() throws {
+        let h = try RelayHarness(pollInterval: "1s")
+        let note = try IngestTests.setUp(h)
+        let ann = h.address("ann").address
+        let count = 600
+        for i in 0..<count {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Term reply \(i).", messageID: "term\(i)@client.example"))
+        }
+        let first = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve1.log")
+        _ = TestServers.eventually(timeout: 30) { (try? h.relay.commentViews(post: "p", status: nil).count) ?? 0 > 0 }
+        first.signal(SIGTERM)
+        let start = Date()
+        let status = first.waitExit(10)
+        #expect(status == 0, "\(first.log.suffix(1500))")
+        #expect(Date().timeIntervalSince(start) < 10)
+        let second = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve2.log")
+        let done = TestServers.eventually(timeout: 90) { (try? h.relay.commentViews(post: "p", status: nil).count) == count && h.inboxCount() == 0 }
+        second.signal(SIGTERM)
+        #expect(second.waitExit(10) == 0)
+        #expect(done)
+        let comments = try h.relay.commentViews(post: "p", status: nil)
+        #expect(comments.count == count)
+        #expect(Set(comments.map(\.body)).count == count)
+    }
+}
