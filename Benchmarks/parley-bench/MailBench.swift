@@ -13,10 +13,16 @@ import ParleyMail
 import ParleyRelay
 
 enum MailBench {
+    /// `mail [N] [STAGE]`: N messages (default 20,000); with a STAGE (`parse`, `html`,
+    /// `extract`, `classify`), only that stage runs, for a profiler.
     static func run(_ args: [String]) {
         let count = args.first.flatMap(Int.init) ?? 20_000
         let mix = ReplyMix(distinct: 1000, seed: 42)
         let messages = mix.messages
+        if args.count > 1 {
+            stages(count: count, messages, classifier: MessageClassifier(ownAddresses: ["talk@example.org"]), only: args[1])
+            return
+        }
         let bytes = messages.reduce(0) { $0 + $1.bytes.count }
         print("mix: \(messages.count) distinct replies, \(bytes / messages.count) bytes on average "
             + "(\(messages.map(\.bytes.count).min()!)–\(messages.map(\.bytes.count).max()!))")
@@ -42,12 +48,13 @@ enum MailBench {
     }
 
     /// Where the core path's time goes: each stage alone, over the same messages.
-    private static func stages(count: Int, _ messages: [ReplyMix.Message], classifier: MessageClassifier) {
+    private static func stages(count: Int, _ messages: [ReplyMix.Message], classifier: MessageClassifier, only: String? = nil) {
         let parsed = messages.map { MailParser.parse($0.bytes) }
         let bodies = parsed.map { $0.text ?? $0.html.map { HTMLText.convert($0).text } ?? "" }
         let trimmed = bodies.map { ReplyExtractor.extract($0).text }
         let clock = ContinuousClock()
         func time(_ name: String, _ work: (Int) -> Void) {
+            guard only == nil || name.lowercased().contains(only!.lowercased()) else { return }
             let elapsed = clock.measure { for i in 0..<count { work(i % messages.count) } }
             let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) * 1e-12) / Double(count)
             print(String(format: "  %@: %.1f µs per message", name, micros))

@@ -82,7 +82,9 @@ struct HTMLTextRenderer {
         let name = node.name
         if Self.skippedElements.contains(name) { return }
         let style = node.normalizedStyle
-        if style.contains("display:none") || style.contains("mso-hide:all") { return }
+        // Most elements have no style; skipping the substring search for them matters, as
+        // `String.contains(String)` goes through Foundation (UTF-16) on Linux.
+        if !style.isEmpty && (style.contains("display:none") || style.contains("mso-hide:all")) { return }
 
         switch name {
         case "br":
@@ -112,7 +114,7 @@ struct HTMLTextRenderer {
         // Outlook's MsoNormal paragraphs have no margins: every one is a single line.
         let isParagraph = Self.paragraphElements.contains(name) && !(name == "p" && node.hasClass("MsoNormal"))
         let isPre = name == "pre" || name == "xmp" || name == "listing" || name == "plaintext"
-            || style.contains("white-space:pre")
+            || (!style.isEmpty && style.contains("white-space:pre"))
         endLine()
         if isParagraph { blankLine() }
         if name == "blockquote" { prefixes.append(Prefix(firstLine: nil, otherLines: "> ")) }
@@ -193,7 +195,10 @@ struct HTMLTextRenderer {
                 break // other control characters (and stray byte-order marks) are not displayed
             default:
                 flushPendingSpace()
-                appendToLine(String(scalar))
+                // Appending the scalar itself: a String per character was the renderer's
+                // largest cost.
+                current.unicodeScalars.append(scalar)
+                lineHasContent = true
             }
         }
     }
@@ -206,7 +211,7 @@ struct HTMLTextRenderer {
 
     /// Emits preformatted text: whitespace kept, newlines break lines.
     private mutating func emitPreformatted(_ text: String) {
-        let normalized = text.normalizingHTMLLineEndings()
+        let normalized = text.normalisingLineEndings()
         var first = true
         for piece in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
             if !first { breakLine() }
@@ -292,7 +297,8 @@ struct HTMLTextRenderer {
             output.append(text)
         }
         while let last = output.last, last.allSatisfy({ $0 == ">" || $0 == " " }) { output.removeLast() }
-        return output.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        // Trimmed scalar by scalar: Foundation's trimmingCharacters bridges to UTF-16 on Linux.
+        return ClassifierText.trimmed(output.joined(separator: "\n"))
     }
 }
 
@@ -303,12 +309,6 @@ extension String {
             return ""
         }
         return String(self[start...end])
-    }
-
-    /// The string with CR LF and lone CR turned into LF.
-    fileprivate func normalizingHTMLLineEndings() -> String {
-        guard unicodeScalars.contains("\r") else { return self }
-        return replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 
     /// The string without C0/C1 control characters other than tab, and without U+FEFF.
@@ -322,6 +322,9 @@ extension String {
 
     /// The string with U+00A0 NO-BREAK SPACE turned into a plain space.
     fileprivate func replacingHTMLNoBreakSpaces() -> String {
-        replacingOccurrences(of: "\u{00A0}", with: " ")
+        guard unicodeScalars.contains("\u{00A0}") else { return self }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: unicodeScalars.lazy.map { $0 == "\u{00A0}" ? " " : $0 })
+        return String(scalars)
     }
 }

@@ -18,7 +18,9 @@ enum EncodedWords {
             previous = byte
         }
         if plain {
-            return String(decoding: raw.lazy.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
+            // Contiguous bytes decode far faster than a lazily filtered view.
+            guard raw.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return String(decoding: raw, as: UTF8.self) }
+            return String(decoding: raw.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
         }
 
         var out = ""

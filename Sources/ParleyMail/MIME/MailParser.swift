@@ -72,8 +72,6 @@ public enum MailParser {
         var sawKnown = false
         var lineStart = 0
         var lines = 0
-        let known: Set<String> = ["from", "to", "subject", "date", "message-id", "received", "mime-version",
-                                  "content-type", "return-path", "delivered-to", "in-reply-to", "references", "reply-to", "cc", "sender"]
         while lineStart < bytes.count && lines < 500 {
             var end = lineStart
             while end < bytes.count && bytes[end] != 10 { end += 1 }
@@ -89,14 +87,25 @@ public enum MailParser {
                 var i = lineStart
                 while i < lineEnd && bytes[i] > 32 && bytes[i] < 127 && bytes[i] != 58 { i += 1 }
                 guard i > lineStart, i < lineEnd, bytes[i] == 58 else { return false }
-                let name = String(decoding: bytes[lineStart..<i], as: UTF8.self).lowercased()
-                if known.contains(name) { sawKnown = true }
+                if !sawKnown {
+                    let name = bytes[lineStart..<i]
+                    sawKnown = knownFieldNames.contains { known in
+                        known.count == name.count && zip(known, name).allSatisfy { $0 == ($1 | 0x20) }
+                    }
+                }
             }
             lines += 1
             lineStart = end + 1
         }
         return sawKnown
     }
+
+    /// Lower-case names of fields that every real message has one of (compared by ORing
+    /// 0x20 into each byte, which lower-cases letters and leaves `-` alone).
+    private static let knownFieldNames: [[UInt8]] = [
+        "from", "to", "subject", "date", "message-id", "received", "mime-version", "content-type",
+        "return-path", "delivered-to", "in-reply-to", "references", "reply-to", "cc", "sender",
+    ].map { Array($0.utf8) }
 
     static func headers(of object: UnsafeMutablePointer<GMimeObject>?) -> [MailHeader] {
         guard let list = g_mime_object_get_header_list(object) else { return [] }

@@ -100,18 +100,16 @@ extension String {
             guard let firstCR = bytes.firstIndex(of: 0x0D) else { return nil }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
-            out.append(contentsOf: bytes[..<firstCR])
-            var i = firstCR
-            while i < bytes.count {
-                let byte = bytes[i]
-                if byte == 0x0D {
-                    out.append(0x0A)
-                    if i + 1 < bytes.count, bytes[i + 1] == 0x0A { i += 1 }
-                } else {
-                    out.append(byte)
-                }
-                i += 1
+            var runStart = 0
+            var cr: Int? = firstCR
+            while let i = cr {
+                // Copy the run before the CR in one go, then the LF that replaces it.
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                out.append(0x0A)
+                runStart = i + 1 < bytes.count && bytes[i + 1] == 0x0A ? i + 2 : i + 1
+                cr = bytes[runStart...].firstIndex(of: 0x0D)
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             return String(decoding: out, as: UTF8.self)
         } ?? self
     }
