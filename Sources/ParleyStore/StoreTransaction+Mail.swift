@@ -35,11 +35,10 @@ extension StoreTransaction {
     }
 
     /// An earlier inbound message with this Message-ID, or with these bytes when it has none.
-    public func earlierInbound(messageId: String?, hash: String) throws -> InboundRecord? {
-        if let messageId {
-            return try InboundRecord.filter(Column("messageId") == messageId).order(Column("id")).fetchOne(db)
-        }
-        return try InboundRecord.filter(Column("hash") == hash).order(Column("id")).fetchOne(db)
+    public func earlierInbound(messageId: String?, hash: String, excluding: Int64? = nil) throws -> InboundRecord? {
+        var request = messageId.map { InboundRecord.filter(Column("messageId") == $0) } ?? InboundRecord.filter(Column("hash") == hash)
+        if let excluding { request = request.filter(Column("id") != excluding) }
+        return try request.order(Column("id")).fetchOne(db)
     }
 
     /// Inbound messages, newest first, without their raw bytes loaded into lists.

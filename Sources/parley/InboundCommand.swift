@@ -6,7 +6,7 @@ import ParleyStore
 /// `parley inbound …`: the log of incoming mail.
 struct InboundCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inbound", abstract: "What became of every incoming email.",
-                                                    subcommands: [List.self, Show.self])
+                                                    subcommands: [List.self, Show.self, Replay.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List incoming emails, newest first.")
@@ -36,6 +36,24 @@ struct InboundCommand: ParsableCommand {
             let v = InboundView(r)
             if json { try printJSON(v); return }
             print("inbound \(v.id) from mailbox \(v.mailbox), uid \(v.uid)\n  status: \(v.status)\n  reason: \(v.reason)\n  from: \(v.from ?? "-")\n  subject: \(v.subject ?? "-")\n  message-id: \(v.message_id ?? "-")\n  size: \(v.size) bytes")
+        }
+    }
+}
+
+extension InboundCommand {
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a rejected or failed email through the pipeline again.")
+        @OptionGroup var options: ConfigOption
+        @Argument var id: Int64
+
+        func run() throws {
+            let relay = try options.relay()
+            do {
+                let outcome = try relay.replay(inboundId: id)
+                print("inbound \(id): \(outcome.status.rawValue): \(outcome.reason)")
+            } catch let error as AdminError {
+                throw CLIError(error.message)
+            }
         }
     }
 }

@@ -66,3 +66,66 @@ struct IngestTests {
         #expect(try h.relay.commentViews(post: "p", status: nil).count == 1)
     }
 }
+
+extension IngestTests {
+    @Test("a UIDVALIDITY change (mailbox recreated with the same messages) creates no duplicate comments")
+    func uidValidityChange() throws {
+        let h = try RelayHarness()
+        let note = try Self.setUp(h)
+        let ann = h.address("ann").address
+        for i in 0..<5 {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Before the change \(i).", messageID: "uv\(i)@client.example"))
+        }
+        _ = try h.poll()
+        #expect(try h.relay.commentViews(post: "p", status: nil).count == 5)
+        let before = try h.relay.store.read { try $0.checkpoint(mailbox: "talk") }
+
+        // Recreate the inbox: its index and UID list gone, the same messages back in it.
+        let inbox = h.servers.maildirPath(user: h.user, folder: "INBOX")
+        let processed = h.servers.maildirPath(user: h.user, folder: "Parley/Processed")
+        let fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: inbox) where name.hasPrefix("dovecot") {
+            try fm.removeItem(atPath: inbox + "/" + name)
+        }
+        usleep(1_100_000)  // UIDVALIDITY is time-based
+        for sub in ["cur", "new"] {
+            for name in try fm.contentsOfDirectory(atPath: processed + "/" + sub) {
+                try h.deliver([UInt8](try Data(contentsOf: URL(fileURLWithPath: processed + "/" + sub + "/" + name))))
+            }
+        }
+        let summary = try h.poll()
+        let after = try h.relay.store.read { try $0.checkpoint(mailbox: "talk") }
+        #expect(before?.uidValidity != after?.uidValidity, "the test must really change UIDVALIDITY")
+        #expect(summary.byStatus["duplicate"] == 5)
+        #expect(try h.relay.commentViews(post: "p", status: nil).count == 5)
+        #expect(h.inboxCount() == 0)
+    }
+}
+
+extension IngestTests {
+    @Test("inbound replay: a message rejected for a closed post is published once the post reopens")
+    func replay() throws {
+        let h = try RelayHarness()
+        let note = try Self.setUp(h)
+        try h.relay.store.write { tx in
+            var post = try #require(try tx.post(id: "p"))
+            post.closed = true
+            try tx.update(post)
+        }
+        try h.deliver(MailClient.reply(to: note, from: h.address("ann").address, text: "Late words.", messageID: "late@client.example"))
+        _ = try h.poll()
+        let rejected = try #require(try h.relay.store.read { try $0.inbound(status: "rejected") }.first)
+        #expect(rejected.reason.contains("closed"))
+        #expect(throws: AdminError.self) { try h.relay.replay(inboundId: rejected.id! + 1000) }
+
+        try h.relay.store.write { tx in
+            var post = try #require(try tx.post(id: "p"))
+            post.closed = false
+            try tx.update(post)
+        }
+        let outcome = try h.relay.replay(inboundId: rejected.id!)
+        #expect(outcome.status == .published)
+        #expect(try h.relay.commentViews(post: "p", status: "published").map(\.body) == ["Late words."])
+        #expect(throws: AdminError.self, "a published message is not replayed twice") { try h.relay.replay(inboundId: rejected.id!) }
+    }
+}

@@ -24,14 +24,16 @@ final class WebhookReceiver {
         let portFile = dir + "/port"
         guard TestServers.eventually(timeout: 10, { FileManager.default.fileExists(atPath: portFile) }),
               let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw TestError("the webhook receiver did not start (python3 scripts/webhook_receiver.py \(dir))")
         }
         self.port = port
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL, not terminate(): the child inherits the test thread's signal mask, in
+        // which SIGTERM may be blocked.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

@@ -108,8 +108,8 @@ struct AutoReplyDetector: Sendable {
             }
         }
         if let mailer = mail.header("X-Mailer") {
-            let lowered = mailer.lowercased()
-            if Self.autoresponderMailers.contains(where: { lowered.contains($0) }) {
+            // Byte search: String.contains(String) is Foundation's, through UTF-16, on Linux.
+            if ClassifierText.containsAny(mailer, Self.autoresponderMailers) {
                 return "X-Mailer: \(ClassifierText.trimmed(mailer))"
             }
         }
@@ -131,7 +131,8 @@ struct AutoReplyDetector: Sendable {
         // Only the first 200 characters matter; long subjects are not worth lower-casing whole.
         let lowered = ClassifierText.trimmed(subject.prefix(200)).lowercased()
         if Self.subjectPrefixes.contains(where: { lowered.hasPrefix($0) }) { return true }
-        return Self.subjectFragments.contains { lowered.contains($0) }
+        let bytes = Array(lowered.utf8)
+        return Self.subjectFragments.contains { ClassifierText.find(Array($0.utf8), in: bytes) != nil }
     }
 
     /// The first word of a header value, lower-cased: letters, digits, `-` and `_`

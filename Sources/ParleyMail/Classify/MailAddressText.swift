@@ -107,12 +107,14 @@ enum MailAddressText {
         if text.lowercased().hasPrefix("mailto:") { text = String(text.dropFirst(7)) }
         // Source routes (`<@relay:user@host>`, RFC 5322 §4.4 obs-route) keep only the mailbox.
         if text.hasPrefix("@"), let colon = text.firstIndex(of: ":") { text = String(text[text.index(after: colon)...]) }
-        let junk: Set<Character> = ["<", ">", "\"", "'", ".", ",", ";", ":", "(", ")", "[", "]"]
         while let first = text.first, junk.contains(first) { text.removeFirst() }
         while let last = text.last, junk.contains(last) { text.removeLast() }
         guard let parts = split(text), !parts.local.isEmpty, !parts.domain.isEmpty else { return nil }
         return text.lowercased()
     }
+
+    /// Decoration stripped from both ends of an address (built once, not per call).
+    private static let junk: Set<Character> = ["<", ">", "\"", "'", ".", ",", ";", ":", "(", ")", "[", "]"]
 
     private static func isLocalByte(_ b: UInt8) -> Bool {
         ClassifierText.isDigit(b) || ClassifierText.isLetter(b) || b >= 0x80

@@ -51,8 +51,9 @@ struct Decider {
         return .failure(firstProblem)
     }
 
-    func decide(_ mail: ReadMail, tx: StoreTransaction) throws -> InboundOutcome {
-        if let earlier = try tx.earlierInbound(messageId: mail.messageID, hash: mail.hash) {
+    /// - Parameter replaying: the inbound record being replayed, which is not a duplicate of itself.
+    func decide(_ mail: ReadMail, tx: StoreTransaction, replaying: Int64? = nil) throws -> InboundOutcome {
+        if let earlier = try tx.earlierInbound(messageId: mail.messageID, hash: mail.hash, excluding: replaying) {
             return InboundOutcome(.duplicate, "already received as inbound message \(earlier.id!) (same \(mail.messageID == nil ? "bytes" : "Message-ID"))")
         }
         // Mail to a List-Unsubscribe mailto unsubscribes, whatever it says (Notify/MailUnsubscribe).
