@@ -94,7 +94,8 @@ struct EndToEndTests {
         try #require(pending.count == 1)
         #expect(pending[0].authorEmail == mallory.address, "held under the sender's own address, never Ann's")
         #expect(try h.relay.store.read { try $0.inbound() }.first?.status == "pending")
-        #expect(try h.relay.flushOutbox().sent == 0, "nothing is announced for a held comment")
+        #expect(try h.relay.flushOutbox().sent == 1, "nothing is announced for a held comment; only its post's author is asked")
+        #expect(h.servers.sunk(to: liz.address).count == 1 && h.servers.sunk(to: ann.address).count == 1)
     }
 
     @Test("a reply whose sub-address was stripped is threaded through In-Reply-To")

@@ -82,6 +82,8 @@ public struct MailboxService: Service {
                 health.set(mailbox.name, MailboxHealth(state: "ok", lastError: nil, lastSuccess: lastSuccess))
                 if summary.fetched > 0 {
                     logger.info("\(summary.line)")
+                    // Static views and webhooks follow each publication at once.
+                    _ = try relay.publishPending()
                     outboxWake?.wake()
                 }
                 if stop.isStopped { break }
