@@ -108,6 +108,7 @@ enum Migrations {
         }
         registerPublishing(&migrator)
         registerNotify(&migrator)
+        registerIndexes(&migrator)
         return migrator
     }
 }
