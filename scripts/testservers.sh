@@ -152,7 +152,11 @@ start_imap() {
 case "$cmd" in
     start) start ;;
     stop) stop ;;
-    stop-imap) stop_pid "$dir/dovecot.pid" ;;
+    stop-imap)
+        # Also end the processes serving open connections, as a crash or a restart of
+        # the server would; otherwise a client's existing connection lives on.
+        [ -f "$dir/dovecot.pid" ] && pkill -KILL -P "$(cat "$dir/dovecot.pid")" 2>/dev/null || true
+        stop_pid "$dir/dovecot.pid" ;;
     start-imap) start_imap ;;
     *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

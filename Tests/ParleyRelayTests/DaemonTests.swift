@@ -76,17 +76,24 @@ struct DaemonTests {
         let h = try RelayHarness(servers: servers, pollInterval: "1s", idle: false)
         let note = try IngestTests.setUp(h)
         let ann = h.address("ann").address
-        let count = 1500
+        var count = 1500
         for i in 0..<count {
             try h.deliver(MailClient.reply(to: note, from: ann, text: "Reply \(i) across a restart.", messageID: "restart\(i)@client.example"))
         }
         let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
         defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
-        // Let it start, then pull the server away in the middle.
+        // Let it start, then pull the server away in the middle; mail keeps arriving
+        // while it is down (the MTA writes to the maildir), and the daemon polls every
+        // second, so it must meet the outage.
         _ = TestServers.eventually(timeout: 30) { (try? h.relay.commentViews(post: "p", status: nil).count) ?? 0 > 0 }
         servers.stopIMAP()
+        for i in count..<(count + 50) {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Reply \(i) across a restart.", messageID: "restart\(i)@client.example"))
+        }
+        _ = TestServers.eventually(timeout: 20) { daemon.log.contains("retrying with backoff") }
         usleep(2_000_000)
         servers.startIMAP()
+        count += 50
         let done = TestServers.eventually(timeout: 90) { (try? h.relay.commentViews(post: "p", status: nil).count) == count && h.inboxCount() == 0 }
         #expect(done, "not all ingested after the restart: \(daemon.log.suffix(2000))")
         #expect(daemon.log.contains("retrying with backoff"), "the outage was seen")

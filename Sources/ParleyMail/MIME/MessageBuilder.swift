@@ -80,7 +80,7 @@ public enum MessageBuilder {
         let part = g_mime_text_part_new_with_subtype(subtype)!
         // GMime writes the content as given: normalise to LF here, the CRLF filter on
         // output then makes every line end in CRLF.
-        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        let normalised = text.normalisingLineEndings()
         g_mime_text_part_set_charset(part, "utf-8")
         g_mime_text_part_set_text(part, normalised)
         g_mime_part_set_content_encoding(UnsafeMutablePointer(OpaquePointer(part)), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
@@ -102,11 +102,16 @@ public enum MessageBuilder {
     }
 
     /// RFC 5322 §3.3 date-time in UTC.
+    /// Formatted by hand: a DateFormatter per message cost more than building the rest
+    /// of the message on Linux.
     static func rfc5322Date(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return f.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
     }
 }

@@ -17,7 +17,7 @@ struct ReadMail {
 
     init(raw: [UInt8], ownAddresses: [String]) {
         self.raw = raw
-        hash = SHA256.hash(data: raw).map { String(format: "%02x", $0) }.joined()
+        hash = ReadMail.hex(SHA256.hash(data: raw))
         parsed = MailParser.parse(raw)
         messageID = parsed.header("Message-ID").map(MessageIDs.parse)?.first
         from = parsed.header("From").flatMap(ReadMail.firstAddress)
@@ -32,6 +32,18 @@ struct ReadMail {
         }
         extracted = ReplyExtractor.extract(body)
         classification = MessageClassifier(ownAddresses: ownAddresses).classify(parsed, trimmedText: extracted.text)
+    }
+
+    /// Lower-case hex of a digest (String(format:) per byte was a hot spot).
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The first address of an address-list header value.
