@@ -101,7 +101,9 @@ service imap-login {
   }
 }
 CONF
-    /usr/sbin/dovecot -F -c "$dir/dovecot.conf" > "$dir/dovecot.out" 2>&1 &
+    # In a session of its own, so that stop-imap can end every process of this
+    # instance (the processes serving open connections included) and nothing else.
+    setsid /usr/sbin/dovecot -F -c "$dir/dovecot.conf" > "$dir/dovecot.out" 2>&1 &
     echo $! > "$dir/dovecot.pid"
 
     /usr/bin/python3 "$here/smtp_sink.py" "$dir/sink" "$smtp_port" > "$dir/sink.log" 2>&1 &
@@ -144,7 +146,7 @@ stop() {
 
 start_imap() {
     . "$dir/servers.env"
-    /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >> "$dir/dovecot.out" 2>&1 &
+    setsid /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >> "$dir/dovecot.out" 2>&1 &
     echo $! > "$dir/dovecot.pid"
     wait_port "$IMAP_PORT" Dovecot
 }
@@ -153,10 +155,14 @@ case "$cmd" in
     start) start ;;
     stop) stop ;;
     stop-imap)
-        # Also end the processes serving open connections, as a crash or a restart of
-        # the server would; otherwise a client's existing connection lives on.
-        [ -f "$dir/dovecot.pid" ] && pkill -KILL -P "$(cat "$dir/dovecot.pid")" 2>/dev/null || true
-        stop_pid "$dir/dovecot.pid" ;;
+        # Every process of this instance at once, as a crash would: the processes that
+        # serve open connections too, or a client's existing connection would live on.
+        if [ -f "$dir/dovecot.pid" ]; then
+            sid=$(cat "$dir/dovecot.pid")
+            pkill -KILL -s "$sid" 2>/dev/null || true
+            for _ in $(seq 1 100); do pgrep -s "$sid" >/dev/null 2>&1 || break; sleep 0.05; done
+            rm -f "$dir/dovecot.pid"
+        fi ;;
     start-imap) start_imap ;;
     *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

@@ -99,11 +99,14 @@ public struct MailboxService: Service {
                 client = nil
                 idler = nil
                 let problem = "\(error)"
+                // The state is the kind of failure (unreachable, login refused, TLS…), not
+                // its exact words, which change from one retry to the next.
+                let state = (error as? MailError).map { "mail:\($0.kind.rawValue)" } ?? problem
                 let wait = backoff.delay(afterFailures: failures)
-                if problem != lastProblem {
+                if state != lastProblem {
                     // Logged once per change of state, not on every retry.
                     logger.error("\(problem); retrying with backoff (next in \(Int(wait)) s)")
-                    lastProblem = problem
+                    lastProblem = state
                 }
                 health.set(mailbox.name, MailboxHealth(state: "failing", lastError: problem, lastSuccess: lastSuccess))
                 stop.sleep(wait)
