@@ -21,31 +21,7 @@ struct BenchEnvironment {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(user)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         configPath = dir + "/parley.toml"
-        let toml = """
-        [site]
-        name = "one2one"
-        base_url = "https://talk.example.org"
-        secret = "bench-secret-\(user)-0123456789"
-        moderation = "none"
-        [database]
-        path = "\(dir)/parley.sqlite"
-        [smtp]
-        url = "smtp://127.0.0.1:\(servers.smtpPort)"
-        starttls = "never"
-        from = "one2one <talk@\(domain)>"
-        [[mailbox]]
-        name = "talk"
-        url = "imap://127.0.0.1:\(servers.imapPort)/INBOX"
-        starttls = "never"
-        username = "\(user)"
-        password = "secret"
-        reply_address = "talk+{token}@\(domain)"
-        poll_interval = "\(pollInterval)"
-        idle = \(idle)
-        [publish]
-        templates_dir = "\(TestServers.repoRoot)/templates"
-        output_dir = "\(dir)/public"
-        """
+        let toml = servers.installationConfig(user: user, domain: domain, dir: dir, pollInterval: pollInterval, idle: idle)
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         var logger = Logger(label: "bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["PARLEY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error

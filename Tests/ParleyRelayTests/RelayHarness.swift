@@ -23,38 +23,8 @@ struct RelayHarness {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(user)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         configPath = dir + "/parley.toml"
-        let toml = """
-        [site]
-        name = "one2one"
-        base_url = "https://talk.example.org"
-        secret = "test-secret-\(user)-0123456789"
-        moderation = "\(moderation)"
-
-        [database]
-        path = "\(dir)/parley.sqlite"
-
-        [smtp]
-        url = "smtp://127.0.0.1:\(servers.smtpPort)"
-        starttls = "never"
-        from = "one2one <talk@\(domain)>"
-
-        [[mailbox]]
-        name = "talk"
-        url = "imap://127.0.0.1:\(servers.imapPort)/INBOX"
-        starttls = "never"
-        username = "\(user)"
-        password = "\(password)"
-        poll_interval = "\(pollInterval)"
-        idle = \(idle)
-        reply_address = "talk+{token}@\(domain)"
-        processed_folder = "Parley/Processed"
-        rejected_folder = "Parley/Rejected"
-        max_message_size = "1MB"
-
-        [publish]
-        templates_dir = "\(TestServers.repoRoot)/templates"
-        output_dir = "\(dir)/public"
-        """
+        let toml = servers.installationConfig(user: user, domain: domain, dir: dir, moderation: moderation, password: password,
+                                              pollInterval: pollInterval, idle: idle, maxMessageSize: "1MB")
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try ParleyConfig.load(path: configPath, environment: [:])
         var logger = Logger(label: "test")
