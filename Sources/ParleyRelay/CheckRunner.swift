@@ -9,7 +9,8 @@ public struct CheckReport: Sendable {
     public var ok = true
 }
 
-/// Checks everything a first run needs: database, templates, each IMAP and SMTP login.
+/// Checks everything a first run needs: database, templates, the HTTP port, each IMAP
+/// and SMTP login.
 public struct CheckRunner {
     let config: ParleyConfig
 
@@ -32,6 +33,15 @@ public struct CheckRunner {
             line(true, "templates in \(config.publish.templatesDir) parse")
         } catch {
             line(false, "templates: \(error)")
+        }
+        for name in ["comments.html", "comments.atom", "web-page.html"] {
+            let path = (config.publish.templatesDir as NSString).appendingPathComponent(name + ".mustache")
+            if !FileManager.default.fileExists(atPath: path) { line(false, "template \(path) is missing: copy it from Parley's templates/ folder") }
+        }
+        if let problem = ListenAddress.bindProblem(config.httpListen) {
+            line(false, "http.listen: \(problem) (is another parley serve running?)")
+        } else {
+            line(true, "http: \(config.httpListen) is free to listen on")
         }
         for box in config.mailboxes {
             do {

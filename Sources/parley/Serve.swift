@@ -2,26 +2,30 @@ import ArgumentParser
 import Foundation
 import Logging
 import ParleyRelay
+import ParleyWeb
 import ServiceLifecycle
 
 /// `parley serve`: the daemon.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon: every mailbox's ingest loop and the outbox sender; SIGTERM/SIGINT stop it gracefully.")
+        abstract: "Run the daemon: every mailbox's ingest loop, the outbox sender and the HTTP server; SIGTERM/SIGINT stop it gracefully.")
 
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
         let relay = try options.relay()
         let health = HealthBoard()
+        let metrics = WebMetrics()
+        metrics.bootstrap()
         let outboxWake = StopSignal()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = relay.config.mailboxes.map {
             .init(service: MailboxService(relay: relay, mailbox: $0, health: health, outboxWake: outboxWake))
         }
         services.append(.init(service: OutboxService(relay: relay, wake: outboxWake)))
+        services.append(.init(service: try WebServer.service(relay: relay, health: health, metrics: metrics)))
         var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: relay.logger)
         config.maximumGracefulShutdownDuration = .seconds(9)
-        relay.logger.info("parley serve: \(relay.config.mailboxes.count) mailbox(es), database \(relay.config.databasePath)")
+        relay.logger.info("parley serve: \(relay.config.mailboxes.count) mailbox(es), database \(relay.config.databasePath), http \(relay.config.httpListen)")
         try await ServiceGroup(configuration: config).run()
         relay.logger.info("parley serve: stopped")
     }

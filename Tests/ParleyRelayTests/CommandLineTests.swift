@@ -6,7 +6,7 @@ import Testing
 /// The same flow through the `parley` executable and a config file, as an admin runs it.
 @Suite("Command line")
 struct CommandLineTests {
-    static let binary = TestServers.repoRoot + "/.build/debug/parley"
+    static let binary = TestServers.parleyBinary
 
     struct Run {
         var status: Int32

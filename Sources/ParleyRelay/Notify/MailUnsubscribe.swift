@@ -36,30 +36,69 @@ struct MailUnsubscribe {
     }
 
     private func unsubscribe(_ token: ReplyToken, tx: StoreTransaction) throws -> InboundOutcome {
-        guard let person = try tx.person(id: token.recipientID) else {
+        guard let scope = try UnsubscribeScope(token, tx: tx) else {
             return InboundOutcome(.rejected, "unsubscribe request for a person who is no longer known")
         }
-        let now = relay.now()
+        return InboundOutcome(.command, try scope.apply(tx: tx, now: relay.now(), channel: "mail"))
+    }
+}
+
+/// What an unsubscribe token (a notification's reply token) unsubscribes its recipient
+/// from: shared by the mail address and the HTTPS link, so both do the same.
+public struct UnsubscribeScope: Sendable {
+    public enum Target: Sendable, Equatable {
+        /// A new-post notification: the conversation, and so its next posts.
+        case conversation(id: String, post: String, postTitle: String)
+        /// A comment notification: that post's comments.
+        case post(id: String, title: String)
+        /// The post is gone: every subscription of the person.
+        case everything
+    }
+
+    public var personId: Int64
+    public var email: String
+    public var target: Target
+
+    /// Resolves a verified token, reading only; nil when its person is no longer known.
+    init?(_ token: ReplyToken, tx: StoreTransaction) throws {
+        guard let person = try tx.person(id: token.recipientID), let id = person.id else { return nil }
+        personId = id
+        email = person.email
         let post: PostRecord?
         switch token.target {
         case .post: post = try tx.post(number: token.targetID)
         case .comment: post = try tx.comment(id: token.targetID).flatMap { try tx.post(id: $0.postId) }
         default: post = nil
         }
-        guard let post else {
-            let n = try tx.unsubscribe(personId: person.id!)
-            return InboundOutcome(.command, "\(person.email) unsubscribed by mail from \(n) subscription(s)")
+        if let post {
+            // A new-post notification (a token for the post itself) is about the
+            // conversation: leaving it stops the next posts too. A comment notification
+            // is about the post.
+            if token.target == .post, let conversation = post.conversationId {
+                target = .conversation(id: conversation, post: post.id, postTitle: post.title)
+            } else {
+                target = .post(id: post.id, title: post.title)
+            }
+        } else {
+            target = .everything
         }
-        // A new-post notification (a token for the post itself) is about the conversation:
-        // leaving it stops the next posts too. A comment notification is about the post.
-        if token.target == .post, let conversation = post.conversationId {
-            try tx.unsubscribe(personId: person.id!, conversationId: conversation)
-            try tx.optOut(personId: person.id!, scope: "conversation", postId: nil, conversationId: conversation, now: now)
-            try tx.optOut(personId: person.id!, scope: "post", postId: post.id, conversationId: nil, now: now)
-            return InboundOutcome(.command, "\(person.email) unsubscribed by mail from conversation \(conversation)")
+    }
+
+    /// Unsubscribes; returns the line for the log.
+    func apply(tx: StoreTransaction, now: Date, channel: String) throws -> String {
+        switch target {
+        case .everything:
+            let n = try tx.unsubscribe(personId: personId)
+            return "\(email) unsubscribed by \(channel) from \(n) subscription(s)"
+        case let .conversation(conversation, postId, _):
+            try tx.unsubscribe(personId: personId, conversationId: conversation)
+            try tx.optOut(personId: personId, scope: "conversation", postId: nil, conversationId: conversation, now: now)
+            try tx.optOut(personId: personId, scope: "post", postId: postId, conversationId: nil, now: now)
+            return "\(email) unsubscribed by \(channel) from conversation \(conversation)"
+        case let .post(postId, _):
+            try tx.unsubscribe(personId: personId, postId: postId)
+            try tx.optOut(personId: personId, scope: "post", postId: postId, conversationId: nil, now: now)
+            return "\(email) unsubscribed by \(channel) from post \(postId)"
         }
-        try tx.unsubscribe(personId: person.id!, postId: post.id)
-        try tx.optOut(personId: person.id!, scope: "post", postId: post.id, conversationId: nil, now: now)
-        return InboundOutcome(.command, "\(person.email) unsubscribed by mail from post \(post.id)")
     }
 }

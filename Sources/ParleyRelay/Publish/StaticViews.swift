@@ -40,13 +40,28 @@ struct StaticViews {
         guard Self.isSafeDirectoryName(postId) else {
             throw Failure(message: "post id \(postId.debugDescription) cannot be used as a folder name under \(relay.config.publish.outputDir); its static views are not written")
         }
+        guard let views = try render(postId: postId) else { return }
+        let dir = (relay.config.publish.outputDir as NSString).appendingPathComponent(postId)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Self.replace(dir + "/comments.html", with: Data(views.html.utf8))
+            try Self.replace(dir + "/comments.json", with: views.json)
+            try Self.replace(dir + "/comments.atom", with: Data(views.atom.utf8))
+        } catch {
+            throw Failure(message: "could not write the static views of post \(postId) into \(dir): \(error.localizedDescription); check that publish.output_dir is writable")
+        }
+    }
+
+    /// The three views of one post from what is published now (nil for an unknown
+    /// post): the static files hold them, and `parley serve` answers with them.
+    func render(postId: String) throws -> CommentViews? {
         for name in ["comments.html", "comments.atom"] where !relay.templates.has(name) {
             throw Failure(message: "template \(relay.config.publish.templatesDir)/\(name).mustache is missing; copy it from Parley's templates/ folder")
         }
         let (post, comments) = try relay.store.read { tx -> (PostRecord?, [CommentView]) in
             (try tx.post(id: postId), try relay.commentViews(post: postId, status: "published", tx: tx))
         }
-        guard let post else { return }
+        guard let post else { return nil }
 
         let encodedID = postId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? postId
         let commentsURL = "\(relay.config.site.baseURL)/posts/\(encodedID)/comments"
@@ -68,19 +83,9 @@ struct StaticViews {
             "has_comments": !comments.isEmpty,
             "comments": rows,
         ]
-        let html = relay.templates.render("comments.html", view)
-        let atom = relay.templates.render("comments.atom", view)
-        let json = try Self.jsonEncoder.encode(comments)
-
-        let dir = (relay.config.publish.outputDir as NSString).appendingPathComponent(postId)
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try Self.replace(dir + "/comments.html", with: Data(html.utf8))
-            try Self.replace(dir + "/comments.json", with: json)
-            try Self.replace(dir + "/comments.atom", with: Data(atom.utf8))
-        } catch {
-            throw Failure(message: "could not write the static views of post \(postId) into \(dir): \(error.localizedDescription); check that publish.output_dir is writable")
-        }
+        return CommentViews(html: relay.templates.render("comments.html", view),
+                            json: try Self.jsonEncoder.encode(comments),
+                            atom: relay.templates.render("comments.atom", view))
     }
 
     /// The JSON of `comment list --json`: sorted keys, ISO 8601 dates.
@@ -139,4 +144,12 @@ struct StaticViews {
             throw Failure(message: "rename to \(path) failed: \(reason)")
         }
     }
+}
+
+/// A post's published comments as the HTML page, the JSON of `comment list --json` and
+/// the Atom feed.
+public struct CommentViews: Sendable {
+    public var html: String
+    public var json: Data
+    public var atom: String
 }

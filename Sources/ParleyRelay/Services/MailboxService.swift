@@ -9,6 +9,12 @@ public struct MailboxHealth: Sendable, Equatable {
     public var state: String
     public var lastError: String?
     public var lastSuccess: Date?
+
+    public init(state: String, lastError: String?, lastSuccess: Date?) {
+        self.state = state
+        self.lastError = lastError
+        self.lastSuccess = lastSuccess
+    }
 }
 
 /// Shared, thread-safe view of every mailbox's state.
@@ -72,7 +78,9 @@ public struct MailboxService: Service {
             do {
                 let c = try client ?? relay.imapClient(for: mailbox)
                 client = c
+                let started = Date()
                 let summary = try Ingestor(relay: relay, mailbox: mailbox, client: c).pass(shouldStop: { stop.isStopped })
+                RelayMetrics.pass(mailbox: mailbox.name, summary, seconds: Date().timeIntervalSince(started))
                 if lastProblem != nil {
                     logger.notice("mailbox reachable again; ingesting")
                     lastProblem = nil
@@ -96,6 +104,7 @@ public struct MailboxService: Service {
                 }
             } catch {
                 failures += 1
+                RelayMetrics.failedPass(mailbox: mailbox.name)
                 client = nil
                 idler = nil
                 let problem = "\(error)"

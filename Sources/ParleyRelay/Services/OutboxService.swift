@@ -30,6 +30,7 @@ public struct OutboxService: Service {
         while !wake.isStopped {
             do {
                 let summary = try relay.flushOutbox()
+                RelayMetrics.flush(summary)
                 if summary.sent + summary.failed + summary.deferred > 0 { relay.logger.info("outbox: \(summary.line)") }
                 lastProblem = nil
             } catch {

@@ -1,0 +1,212 @@
+import Foundation
+import Hummingbird
+import Logging
+import ParleyRelay
+
+/// The HTTP side of `parley serve` (SPEC "HTTP"): a post's comments as HTML, JSON and
+/// Atom; the unsubscribe and moderation links of emails; `/healthz`; `/metrics`.
+///
+/// A GET never changes anything (mail scanners follow links); only a POST does, and
+/// the signed token in the URL is its whole authority (no cookie, no CSRF token), so an
+/// RFC 8058 one-click POST from a mail provider works. Tokens are never logged.
+public struct WebRoutes: Sendable {
+    let relay: Relay
+    let health: HealthBoard
+    let metrics: WebMetrics
+
+    public init(relay: Relay, health: HealthBoard, metrics: WebMetrics) {
+        self.relay = relay
+        self.health = health
+        self.metrics = metrics
+    }
+
+    /// The router with every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("posts/:id/comments") { _, context in try comments(context, .html) }
+        router.get("posts/:id/comments.json") { _, context in try comments(context, .json) }
+        router.get("posts/:id/comments.atom") { _, context in try comments(context, .atom) }
+        router.get("unsubscribe/:token") { _, context in try unsubscribePage(context) }
+        router.post("unsubscribe/:token") { _, context in try unsubscribe(context) }
+        router.get("moderate/:token") { _, context in try moderationPage(context) }
+        router.post("moderate/:token") { request, context in try await moderate(request, context) }
+        router.get("healthz") { _, _ in healthz() }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(relay: relay, health: health))))
+        }
+        return router
+    }
+
+    // MARK: comments
+
+    enum Format { case html, json, atom }
+
+    func comments(_ context: BasicRequestContext, _ format: Format) throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard let views = try relay.renderedComments(postId: id) else {
+            return Self.text(.notFound, "No post \(id) here.\n")
+        }
+        switch format {
+        case .html: return Self.html(.ok, views.html, cache: "public, max-age=60")
+        case .json:
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=60"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: views.json)))
+        case .atom:
+            return Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=60"],
+                            body: .init(byteBuffer: ByteBuffer(string: views.atom)))
+        }
+    }
+
+    // MARK: unsubscribe
+
+    func unsubscribePage(_ context: BasicRequestContext) throws -> Response {
+        switch try relay.unsubscribeScope(token: context.parameters.get("token") ?? "") {
+        case let .failure(refusal): return refusalPage(refusal)
+        case let .success(scope):
+            return page(.ok, title: "Unsubscribe?", [
+                "unsubscribe": ["email": HTMLEscaping.escape(scope.email), "what": Self.describe(scope.target)],
+            ])
+        }
+    }
+
+    func unsubscribe(_ context: BasicRequestContext) throws -> Response {
+        switch try relay.unsubscribe(token: context.parameters.get("token") ?? "") {
+        case let .failure(refusal): return refusalPage(refusal)
+        case let .success(scope):
+            return page(.ok, title: "Unsubscribed", [
+                "message": "\(HTMLEscaping.escape(scope.email)) will get no more emails about \(Self.describe(scope.target)).",
+            ])
+        }
+    }
+
+    /// What a scope covers, as HTML.
+    static func describe(_ target: UnsubscribeScope.Target) -> String {
+        switch target {
+        case let .conversation(_, _, title): "this conversation (it began with “\(HTMLEscaping.escape(title))”) and its next posts"
+        case let .post(_, title): "new comments on “\(HTMLEscaping.escape(title))”"
+        case .everything: "anything on this site"
+        }
+    }
+
+    // MARK: moderation
+
+    func moderationPage(_ context: BasicRequestContext) throws -> Response {
+        switch try relay.heldComment(token: context.parameters.get("token") ?? "") {
+        case let .failure(refusal): return refusalPage(refusal)
+        case let .success(held): return page(.ok, title: "A comment waits for you", ["moderate": Self.context(held)])
+        }
+    }
+
+    func moderate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        let form = Self.formValues(String(buffer: body))
+        let approve: Bool
+        switch form["action"] {
+        case "approve": approve = true
+        case "reject": approve = false
+        default:
+            return page(.badRequest, title: "Nothing done", ["message": "Choose Publish or Reject on the moderation page."])
+        }
+        switch try relay.moderate(token: context.parameters.get("token") ?? "", approve: approve) {
+        case let .failure(refusal): return refusalPage(refusal)
+        case let .success(.decided(held, approved)):
+            return page(.ok, title: approved ? "Published" : "Rejected", [
+                "moderate": Self.context(held),
+                "message": approved ? "The comment is published; subscribers are told." : "The comment is rejected; nobody sees it.",
+            ])
+        case let .success(.alreadyDecided(held)):
+            return page(.ok, title: "Already decided", ["moderate": Self.context(held)])
+        }
+    }
+
+    static func context(_ held: HeldComment) -> [String: Any] {
+        [
+            "author_name": HTMLEscaping.escape(held.authorName),
+            "post_title": HTMLEscaping.escape(held.postTitle),
+            "post_url": HTMLEscaping.escape(held.postURL),
+            "hold_reason": held.holdReason.map(HTMLEscaping.escape) ?? "",
+            "body_html": CommentHTML.render(held.body),
+            "pending": held.status == "pending",
+            "status": HTMLEscaping.escape(held.status),
+        ]
+    }
+
+    // MARK: health
+
+    func healthz() -> Response {
+        var database = "ok"
+        var healthy = true
+        do {
+            try relay.store.probe()
+        } catch {
+            database = "\(error)"
+            healthy = false
+            relay.logger.error("healthz: \(error)")
+        }
+        var mailboxes: [String: Any] = [:]
+        let iso = ISO8601DateFormatter()
+        for (name, board) in health.snapshot {
+            var entry: [String: Any] = ["state": board.state]
+            entry["last_success"] = board.lastSuccess.map { iso.string(from: $0) } ?? NSNull()
+            entry["last_error"] = board.lastError ?? NSNull()
+            mailboxes[name] = entry
+        }
+        let object: [String: Any] = ["status": healthy ? "ok" : "unhealthy", "database": database, "mailboxes": mailboxes]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: healthy ? .ok : .serviceUnavailable,
+                        headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: pages
+
+    func refusalPage(_ refusal: WebRefusal) -> Response {
+        let status: HTTPResponse.Status = switch refusal.kind {
+        case .invalid, .wrongKind: .badRequest
+        case .expired, .gone: .gone
+        }
+        return page(status, title: "This link does not work", ["message": HTMLEscaping.escape(refusal.message)])
+    }
+
+    /// A page of `web-page.html`; values in `values` are HTML already.
+    func page(_ status: HTTPResponse.Status, title: String, _ values: [String: Any]) -> Response {
+        guard relay.templates.has("web-page.html") else {
+            relay.logger.error("template \(relay.config.publish.templatesDir)/web-page.html.mustache is missing; copy it from Parley's templates/ folder")
+            return Self.text(.internalServerError, "The page template is missing.\n")
+        }
+        var context = values
+        context["title"] = HTMLEscaping.escape(title)
+        context["site"] = HTMLEscaping.escape(relay.config.site.name)
+        return Self.html(status, relay.templates.render("web-page.html", context), cache: "no-store", tokenPage: true)
+    }
+
+    static func html(_ status: HTTPResponse.Status, _ text: String, cache: String, tokenPage: Bool = false) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: cache]
+        headers[.contentSecurityPolicy] = tokenPage
+            ? "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+            : "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"
+        if tokenPage {
+            // The URL holds the token: never send it on as a Referer, never index it.
+            headers[HTTPFields.Element.Name("Referrer-Policy")!] = "no-referrer"
+            headers[HTTPFields.Element.Name("X-Robots-Tag")!] = "noindex"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `application/x-www-form-urlencoded` values (the last of a repeated name wins).
+    static func formValues(_ body: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String? { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = parts.first.flatMap(decode) else { continue }
+            values[name] = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+        }
+        return values
+    }
+}
