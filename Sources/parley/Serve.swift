@@ -22,7 +22,10 @@ struct Serve: AsyncParsableCommand {
             .init(service: MailboxService(relay: relay, mailbox: $0, health: health, outboxWake: outboxWake))
         }
         services.append(.init(service: OutboxService(relay: relay, wake: outboxWake)))
-        services.append(.init(service: try WebServer.service(relay: relay, health: health, metrics: metrics)))
+        // A server that cannot listen (port taken) stops the daemon, gracefully: the
+        // mailbox loops finish their batch rather than being cancelled.
+        services.append(.init(service: try WebServer.service(relay: relay, health: health, metrics: metrics),
+                              failureTerminationBehavior: .gracefullyShutdownGroup))
         var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: relay.logger)
         config.maximumGracefulShutdownDuration = .seconds(9)
         relay.logger.info("parley serve: \(relay.config.mailboxes.count) mailbox(es), database \(relay.config.databasePath), http \(relay.config.httpListen)")

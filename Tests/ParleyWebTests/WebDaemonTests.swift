@@ -112,6 +112,7 @@ struct WebDaemonTests {
         #expect(daemon.waitExit(10) == 0, "\(daemon.log.suffix(1500))")
         #expect(Date().timeIntervalSince(start) < 10)
         #expect((try? HTTP.get(h.httpPort, "/healthz")) == nil, "the port is closed after exit")
+        #expect(daemon.log.contains("parley serve: stopped"), "every service, the HTTP server with them, ended gracefully")
         #expect(!daemon.log.contains("secret"), "no secrets in the log")
     }
 
@@ -124,7 +125,9 @@ struct WebDaemonTests {
         #expect(check.waitExit(30) == 1)
         #expect(check.log.contains("http.listen"), "\(check.log)")
         let second = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve2.log")
-        #expect(second.waitExit(15) != 0, "a second daemon on the same port fails: \(second.log.suffix(800))")
+        let status = second.waitExit(15)
+        #expect(status != nil && status != 0, "a second daemon on the same port stops with an error: \(second.log.suffix(800))")
+        #expect(second.log.contains("Address already in use"))
         first.signal(SIGTERM)
         #expect(first.waitExit(10) == 0)
         let again = try ParleyDaemon(["check"], config: h.configPath, logPath: h.dir + "/check2.log")
