@@ -35,6 +35,11 @@ struct HTMLQuoteStripper {
     /// Everything removed, in document order: one wrapper element (a `p`, so that the pieces
     /// render as separate paragraphs) per removed quote, attribution or signature.
     private(set) var removed: [HTMLNode] = []
+    /// Whether text stands between two removed quotes: answers written between the
+    /// quotes, which truncating at the first quote would lose.
+    private(set) var answersBetweenQuotes = false
+    private var sawQuote = false
+    private var textSinceQuote = false
 
     /// Creates a stripper.
     init(mode: Mode) {
@@ -48,6 +53,9 @@ struct HTMLQuoteStripper {
         var index = 0
         while index < node.children.count {
             let child = node.children[index]
+            if child.kind == .text, sawQuote, !textSinceQuote, child.text.contains(where: { !$0.isWhitespace }) {
+                textSinceQuote = true
+            }
             if let cut = Self.classify(node.children, at: index) {
                 switch cut {
                 case .signature:
@@ -58,6 +66,16 @@ struct HTMLQuoteStripper {
                     removeTail(of: node, from: index)
                     return false
                 case let .quote(toDocumentEnd, attributionBefore):
+                    if mode == .surgical, !toDocumentEnd, Self.holdsSeveralQuotes(child) {
+                        // Gmail keeps answers typed into the quote inside its container:
+                        // remove the quotes in it, not the container.
+                        strip(child)
+                        index += 1
+                        continue
+                    }
+                    if sawQuote && textSinceQuote { answersBetweenQuotes = true }
+                    sawQuote = true
+                    textSinceQuote = false
                     var attribution: [HTMLNode] = []
                     if attributionBefore {
                         let countBefore = node.children.count
@@ -151,6 +169,17 @@ struct HTMLQuoteStripper {
             return .quote(toDocumentEnd: false, attributionBefore: false)
         }
         return nil
+    }
+
+    /// A quote container (not a quote itself) with more than one `blockquote` child.
+    private static func holdsSeveralQuotes(_ node: HTMLNode) -> Bool {
+        guard node.kind == .element, node.name != "blockquote" else { return false }
+        var quotes = 0
+        for child in node.children where child.isElement("blockquote") {
+            quotes += 1
+            if quotes > 1 { return true }
+        }
+        return false
     }
 
     /// A text node that is exactly the signature separator `-- ` at the start of a line,

@@ -11,7 +11,8 @@ public enum HTMLText {
     /// `moz-cite-prefix`, Outlook's reply header, Yahoo `yahoo_quoted`, ProtonMail
     /// `protonmail_quote`, Zoho `zmail_extra`, …) are removed together with what follows them,
     /// and so are signature blocks (`moz-signature`, `gmail_signature`, `-- `). If that leaves no
-    /// text (a bottom-posted or interleaved reply), only the quote elements themselves are removed.
+    /// text (a bottom-posted reply), or answers stand between two quotes (an interleaved reply),
+    /// only the quote elements themselves are removed.
     ///
     /// - Parameters:
     ///   - html: the decoded HTML body (any `<meta charset>` in it is ignored).
@@ -30,13 +31,17 @@ public enum HTMLText {
         var text = HTMLTextRenderer.render(truncated)
         var removed = stripper.removed
 
-        if text.isEmpty, !removed.isEmpty {
+        if !removed.isEmpty {
+            // Answers written below the quote, or between quotes, are lost by truncating
+            // at the first quote: then only the quote elements themselves go.
             var surgical = HTMLQuoteStripper(mode: .surgical)
             surgical.strip(root)
-            let surgicalText = HTMLTextRenderer.render(root)
-            if !surgicalText.isEmpty {
-                text = surgicalText
-                removed = surgical.removed
+            if text.isEmpty || surgical.answersBetweenQuotes {
+                let surgicalText = HTMLTextRenderer.render(root)
+                if !surgicalText.isEmpty {
+                    text = surgicalText
+                    removed = surgical.removed
+                }
             }
         }
 

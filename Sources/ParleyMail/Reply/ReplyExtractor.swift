@@ -46,7 +46,7 @@ public enum ReplyExtractor {
         for i in first...last where selected(i) {
             if needsNewline { out.append(0x0A) }
             let line = doc.lines[i]
-            let bytes = UnsafeBufferPointer(rebasing: doc.bytes[line.start..<line.end])
+            let bytes = UnsafeBufferPointer(rebasing: doc.bytes[(i == first ? leadingStart(doc, line) : line.start)..<line.end])
             if doc.overflow && i == doc.count - 1 {
                 appendWithoutCRLF(bytes, to: &out)
             } else {
@@ -55,6 +55,16 @@ public enum ReplyExtractor {
             needsNewline = true
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Where the first kept line starts: one to three leading spaces are dropped (Yahoo
+    /// writes one before a reply's first word), as Markdown ignores them; four or more,
+    /// or a tab, indent code and stay.
+    private static func leadingStart(_ doc: ReplyDocument, _ line: ReplyLine) -> Int {
+        guard line.depth == 0 else { return line.start }
+        var p = line.start
+        while p < line.end, p - line.start < 4, doc.bytes[p] == 0x20 { p += 1 }
+        return p - line.start < 4 && p < line.end && doc.bytes[p] != 0x09 ? p : line.start
     }
 
     /// The opaque remainder of an overlong body still holds its line breaks: copy it

@@ -106,8 +106,10 @@ struct ReplyTrimmer {
                     guard textAfter(quoteEnd + 1) else { return cut(from: i) }
                     let interleaved = nextQuote[quoteEnd + 1] < lastText
                     if hasText || interleaved {
-                        elide(i, last)
-                        i = last + 1
+                        // The blank lines under the attribution go with it, so that the
+                        // text above and the quote below keep a single blank line.
+                        elide(i, next - 1)
+                        i = next
                     } else {
                         elide(i, quoteEnd)
                         i = quoteEnd + 1
@@ -120,7 +122,15 @@ struct ReplyTrimmer {
                 }
             case .quote:
                 let quoteEnd = quoteBlockEnd(i)
-                if isHistory(i, quoteEnd) || (hasText && !textAfter(quoteEnd + 1)) {
+                if let attributionEnd = quotedAttributionEnd(i, quoteEnd), textAfter(quoteEnd + 1),
+                   nextQuote[quoteEnd + 1] < lastText {
+                    // Apple Mail quotes its own attribution; with answers between the
+                    // quotes below it, only that attribution goes and the quote stays as
+                    // context, as it does under an unquoted "On … wrote:".
+                    var p = attributionEnd + 1
+                    while p < quoteEnd, doc.lines[p].contentIsBlank { p += 1 }
+                    elide(i, p - 1)
+                } else if isHistory(i, quoteEnd) || (hasText && !textAfter(quoteEnd + 1)) {
                     elide(i, quoteEnd)
                 }
                 i = quoteEnd + 1
@@ -181,6 +191,15 @@ struct ReplyTrimmer {
             }
         }
         return false
+    }
+
+    /// The last line of the attribution a quote block opens with, or nil when it opens
+    /// with anything else (prose, a header block, a forward marker).
+    private func quotedAttributionEnd(_ from: Int, _ to: Int) -> Int? {
+        var p = from
+        while p <= to, doc.lines[p].contentIsBlank { p += 1 }
+        guard p <= to, doc.spanKind[p] == .attribution else { return nil }
+        return min(doc.spanEnd[p], to)
     }
 
     /// A quote that opens with its own attribution, forward marker or header block

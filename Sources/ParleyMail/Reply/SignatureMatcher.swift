@@ -42,7 +42,9 @@ enum SignatureMatcher {
     /// `raw` and `folded` are scratch buffers, used only for lines with links.
     static func isMobileSignature(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
                                   raw: inout ReplyFoldBuffer, folded: inout ReplyFoldBuffer) -> Bool {
-        guard end - start >= 8, end - start <= 240 else { return false }
+        // Up to the longest matched line: a footer's link (Yahoo's app links run to
+        // two hundred bytes) is removed before the footer text itself is measured.
+        guard end - start >= 8, end - start <= ReplyDocument.maxMatchedLine else { return false }
         var s = start
         var e = end
         while s < e, isWrap(bytes[s]) { s += 1 }
