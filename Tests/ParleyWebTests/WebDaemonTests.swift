@@ -116,6 +116,50 @@ struct WebDaemonTests {
         #expect(!daemon.log.contains("secret"), "no secrets in the log")
     }
 
+    @Test("moderation from the link in a real moderation email: GET changes nothing, POST approve publishes and the page says so")
+    func moderationLink() throws {
+        let servers = TestServers.shared
+        let h = try WebHarness(servers: servers, moderation: "first-time")
+        let liz = h.address("liz", "Liz Strauss"), ann = h.address("ann"), bob = h.address("bob", "Bob Reader")
+        try h.relay.addConversation(id: "c", title: "C", partners: [liz, ann])
+        try h.relay.subscribe(bob, post: nil, conversation: "c")
+        _ = try h.relay.addPost(id: "p", title: "Vertrauen", url: "https://liz.example.org/p", author: liz, conversation: "c")
+        _ = try h.relay.flushOutbox()
+        let note = try #require(servers.sunk(to: bob.address).first, "bob, a subscriber, is told of the post")
+
+        let daemon = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        #expect(daemon.waitHTTP(port: h.httpPort))
+        try servers.deliver(Self.reply(to: note, from: bob.description, text: "Erster Kommentar, bitte freischalten — ☕", messageID: "bob-1@client.example"), to: h.user)
+        var request: SunkMessage?
+        let asked = TestServers.eventually(timeout: 30) {
+            request = servers.sunk(to: liz.address).first { $0.header("Subject")?.hasPrefix("Moderate") == true }
+            return request != nil
+        }
+        #expect(asked, "liz gets the moderation request: \(daemon.log.suffix(1500))")
+        let text = MailParser.parse(try #require(request).raw).text ?? ""
+        let prefix = h.relay.config.site.baseURL + "/moderate/"
+        let start = try #require(text.range(of: prefix), "\(text)")
+        let token = text[start.upperBound...].prefix { $0.isLetter || $0.isNumber }
+        let path = "/moderate/\(token)"
+        func status() throws -> String? { try h.relay.store.read { try $0.comments(post: "p").first?.status } }
+        #expect(try status() == "pending")
+
+        for _ in 0..<2 {
+            let page = try HTTP.get(h.httpPort, path)
+            #expect(page.status == 200)
+            #expect(page.text.contains("Erster Kommentar, bitte freischalten — ☕"))
+        }
+        #expect(try status() == "pending", "GETs change nothing")
+        #expect(try !HTTP.get(h.httpPort, "/posts/p/comments.json").text.contains("freischalten"), "held: not shown")
+        let approved = try HTTP.request("POST", port: h.httpPort, path: path, body: "action=approve")
+        #expect(approved.status == 200)
+        #expect(approved.text.contains("Published"))
+        #expect(try status() == "published")
+        #expect(try HTTP.get(h.httpPort, "/posts/p/comments.json").text.contains("freischalten"))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(10) == 0)
+    }
+
     @Test("serve refuses to start when the HTTP port is taken, and says so; parley check reports it")
     func portTaken() throws {
         let h = try WebHarness(servers: TestServers.shared)
