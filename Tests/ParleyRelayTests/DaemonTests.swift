@@ -3,34 +3,6 @@ import ParleyRelay
 import ParleyTesting
 import Testing
 
-/// A `parley` process run as an admin would, its log captured in a file.
-final class ParleyProcess {
-    let process = Process()
-    let logPath: String
-
-    init(_ args: [String], config: String, logPath: String) throws {
-        self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = args + ["--config", config]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-    }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-    /// Waits up to `seconds` for the process to exit; returns its status or nil.
-    func waitExit(_ seconds: Double) -> Int32? {
-        let end = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < end { usleep(20_000) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-}
-
 /// The daemon, its faults and its crashes, through the real binary.
 @Suite("Daemon", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.binary)))
 struct DaemonTests {

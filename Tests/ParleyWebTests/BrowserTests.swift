@@ -59,7 +59,7 @@ struct BrowserTests {
         let bobId = try h.person(bob)
         let token = h.token(.comment, first, for: bobId)
 
-        let daemon = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
         #expect(daemon.waitHTTP(port: h.httpPort), "\(daemon.log)")
 
         let dom = try Self.load(h.baseURL + "/posts/p/comments", name: "comments", dir: h.dir)

@@ -34,7 +34,7 @@ struct WebDaemonTests {
         _ = try h.relay.flushOutbox()
         let note = try #require(servers.sunk(to: ann.address).first, "ann is told of the post")
 
-        let daemon = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
         #expect(daemon.waitHTTP(port: h.httpPort), "serve answers over HTTP: \(daemon.log.suffix(1500))")
         let text = "Liebe Liz, schöner Beitrag — «merci» 谢谢 🙏"
         try servers.deliver(Self.reply(to: note, from: ann.description, text: text, messageID: "web-1@client.example"), to: h.user)
@@ -127,7 +127,7 @@ struct WebDaemonTests {
         _ = try h.relay.flushOutbox()
         let note = try #require(servers.sunk(to: bob.address).first, "bob, a subscriber, is told of the post")
 
-        let daemon = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
         #expect(daemon.waitHTTP(port: h.httpPort))
         try servers.deliver(Self.reply(to: note, from: bob.description, text: "Erster Kommentar, bitte freischalten — ☕", messageID: "bob-1@client.example"), to: h.user)
         var request: SunkMessage?
@@ -163,18 +163,18 @@ struct WebDaemonTests {
     @Test("serve refuses to start when the HTTP port is taken, and says so; parley check reports it")
     func portTaken() throws {
         let h = try WebHarness(servers: TestServers.shared)
-        let first = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve1.log")
+        let first = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve1.log")
         #expect(first.waitHTTP(port: h.httpPort))
-        let check = try ParleyDaemon(["check"], config: h.configPath, logPath: h.dir + "/check.log")
+        let check = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check.log")
         #expect(check.waitExit(30) == 1)
         #expect(check.log.contains("http.listen"), "\(check.log)")
-        let second = try ParleyDaemon(["serve"], config: h.configPath, logPath: h.dir + "/serve2.log")
+        let second = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve2.log")
         let status = second.waitExit(15)
         #expect(status != nil && status != 0, "a second daemon on the same port stops with an error: \(second.log.suffix(800))")
         #expect(second.log.contains("Address already in use"))
         first.signal(SIGTERM)
         #expect(first.waitExit(10) == 0)
-        let again = try ParleyDaemon(["check"], config: h.configPath, logPath: h.dir + "/check2.log")
+        let again = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check2.log")
         #expect(again.waitExit(30) == 0, "\(again.log)")
         #expect(again.log.contains("is free to listen on"))
     }

@@ -192,39 +192,11 @@ enum HTTP {
     }
 }
 
-/// `parley serve` (or another command) as a child process, its output in a log file.
-final class ParleyDaemon {
-    let process = Process()
-    let logPath: String
-
-    init(_ args: [String], config: String, logPath: String) throws {
-        self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: TestServers.parleyBinary)
-        process.arguments = args + ["--config", config]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-    }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-    /// Waits up to `seconds` for the process to exit; returns its status or nil.
-    func waitExit(_ seconds: Double) -> Int32? {
-        let end = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < end { usleep(20_000) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
+extension ParleyProcess {
     /// Waits until the HTTP server answers `/healthz`.
     func waitHTTP(port: Int, timeout: Double = 30) -> Bool {
         TestServers.eventually(timeout: timeout) { (try? HTTP.get(port, "/healthz")) != nil }
     }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
 /// Where tests leave screenshots and pages for a person to look at:
