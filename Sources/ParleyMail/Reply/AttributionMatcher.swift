@@ -23,7 +23,7 @@ enum AttributionMatcher {
         "ha scritto", "scritto",
         "schreef", "geschreven",
         "skrev", "skrev følgende", "skrev följande",
-        "napisał(a)", "napisał", "napisała", "pisze",
+        "napisał(a)", "napisał", "napisała", "pisze", "napisana",
         "napsal(a)", "napsal", "napsala", "napísal(a)", "napísal", "píše",
         "написал(а)", "написал", "написала", "пишет",
         "написав", "пише",

@@ -43,9 +43,20 @@ public enum ReplyExtractor {
         var out: [UInt8] = []
         out.reserveCapacity(doc.lines[last].end - doc.lines[first].start + 1)
         var needsNewline = false
-        for i in first...last where selected(i) {
-            if needsNewline { out.append(0x0A) }
+        var previousBlank = false
+        var gap = false
+        for i in first...last {
+            guard selected(i) else {
+                gap = true
+                continue
+            }
             let line = doc.lines[i]
+            // A line cut from between two blank lines (a phone footer, an attribution)
+            // leaves one blank line, not two.
+            if line.isBlank && previousBlank && gap { continue }
+            previousBlank = line.isBlank
+            gap = false
+            if needsNewline { out.append(0x0A) }
             let bytes = UnsafeBufferPointer(rebasing: doc.bytes[(i == first ? leadingStart(doc, line) : line.start)..<line.end])
             if doc.overflow && i == doc.count - 1 {
                 appendWithoutCRLF(bytes, to: &out)

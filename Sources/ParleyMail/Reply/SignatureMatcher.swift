@@ -56,8 +56,13 @@ enum SignatureMatcher {
             break
         }
         if !hasLink {
-            // Matching is ASCII case-insensitive, so plain lines need no copy.
-            return matchesFooter(bytes, start: s, end: e)
+            // Matching is ASCII case-insensitive, so plain lines need no copy, unless
+            // they open with a non-ASCII capital ("Отправлено с iPhone").
+            if matchesFooter(bytes, start: s, end: e) { return true }
+            guard bytes[s] >= 0x80 else { return false }
+            folded.removeAll()
+            folded.appendFolded(bytes, from: s, to: e)
+            return folded.withBytes { matchesFooter($0, start: 0, end: $0.count) }
         }
         strip(bytes, start: start, end: end, into: &raw)
         folded.removeAll()
