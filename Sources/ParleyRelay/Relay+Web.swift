@@ -95,7 +95,9 @@ extension Relay {
     }
 
     /// Approves or rejects the held comment of a moderation link, as the reply
-    /// `approve` / `reject` to the moderation request does, then publishes.
+    /// `approve` / `reject` to the moderation request does. The views and webhooks
+    /// follow at the next publish step (the daemon's outbox runs one when woken): no
+    /// file writing or HTTP call happens on the web request.
     public func moderate(token text: String, approve: Bool) throws -> Result<ModerationResult, WebRefusal> {
         let token: ReplyToken
         switch verify(text, kinds: [.moderation]) {
@@ -118,7 +120,6 @@ extension Relay {
                 return .success(.decided(decided, approved: approve))
             }
         }
-        if case .success(.decided) = result { try publishPending() }
         return result
     }
 

@@ -13,11 +13,15 @@ public struct WebRoutes: Sendable {
     let relay: Relay
     let health: HealthBoard
     let metrics: WebMetrics
+    /// Called after a POST changed something (the daemon wakes its outbox, which
+    /// publishes the views and sends the notifications due).
+    let changed: @Sendable () -> Void
 
-    public init(relay: Relay, health: HealthBoard, metrics: WebMetrics) {
+    public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {}) {
         self.relay = relay
         self.health = health
         self.metrics = metrics
+        self.changed = changed
     }
 
     /// The router with every route.
@@ -43,9 +47,11 @@ public struct WebRoutes: Sendable {
     enum Format { case html, json, atom }
 
     func comments(_ context: BasicRequestContext, _ format: Format) throws -> Response {
-        let id = context.parameters.get("id") ?? ""
+        // The router hands the path segment over as sent: percent-encoded.
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
         guard let views = try relay.renderedComments(postId: id) else {
-            return Self.text(.notFound, "No post \(id) here.\n")
+            return Self.text(.notFound, "No such post here.\n")
         }
         switch format {
         case .html: return Self.html(.ok, views.html, cache: "public, max-age=60")
@@ -111,6 +117,7 @@ public struct WebRoutes: Sendable {
         switch try relay.moderate(token: context.parameters.get("token") ?? "", approve: approve) {
         case let .failure(refusal): return refusalPage(refusal)
         case let .success(.decided(held, approved)):
+            changed()
             return page(.ok, title: approved ? "Published" : "Rejected", [
                 "moderate": Self.context(held),
                 "message": approved ? "The comment is published; subscribers are told." : "The comment is rejected; nobody sees it.",

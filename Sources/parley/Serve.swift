@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
         services.append(.init(service: OutboxService(relay: relay, wake: outboxWake)))
         // A server that cannot listen (port taken) stops the daemon, gracefully: the
         // mailbox loops finish their batch rather than being cancelled.
-        services.append(.init(service: try WebServer.service(relay: relay, health: health, metrics: metrics),
+        services.append(.init(service: try WebServer.service(relay: relay, health: health, metrics: metrics, changed: { outboxWake.wake() }),
                               failureTerminationBehavior: .gracefullyShutdownGroup))
         var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: relay.logger)
         config.maximumGracefulShutdownDuration = .seconds(9)

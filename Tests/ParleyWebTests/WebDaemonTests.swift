@@ -114,6 +114,8 @@ struct WebDaemonTests {
         #expect((try? HTTP.get(h.httpPort, "/healthz")) == nil, "the port is closed after exit")
         #expect(daemon.log.contains("parley serve: stopped"), "every service, the HTTP server with them, ended gracefully")
         #expect(!daemon.log.contains("secret"), "no secrets in the log")
+        #expect(!daemon.log.contains(String(path.dropFirst("/unsubscribe/".count))), "no tokens in the log")
+        #expect(daemon.log.contains("unsubscribed by web"), "the change is logged")
     }
 
     @Test("moderation from the link in a real moderation email: GET changes nothing, POST approve publishes and the page says so")
@@ -156,6 +158,13 @@ struct WebDaemonTests {
         #expect(approved.text.contains("Published"))
         #expect(try status() == "published")
         #expect(try HTTP.get(h.httpPort, "/posts/p/comments.json").text.contains("freischalten"))
+        // The decision wakes the outbox at once (its own sleep is 5 s): the static view is
+        // rewritten and ann, the other partner, is told.
+        let staticView = h.dir + "/public/p/comments.html"
+        #expect(TestServers.eventually(timeout: 3) {
+            ((try? String(contentsOfFile: staticView, encoding: .utf8)) ?? "").contains("freischalten")
+                && servers.sunk(to: ann.address).contains { $0.text.contains("freischalten") }
+        }, "views and notifications follow the web decision: \(daemon.log.suffix(1000))")
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(10) == 0)
     }

@@ -65,6 +65,26 @@ struct WebRouterTests {
         }
     }
 
+    @Test("a post id with spaces and non-ASCII letters, percent-encoded in the URL as the views link it")
+    func encodedPostID() async throws {
+        let h = try WebHarness()
+        let liz = h.address("liz")
+        _ = try h.relay.addPost(id: "été 2026", title: "Sommer", url: "https://liz.example.org/ete", author: liz, conversation: nil)
+        try h.comment(post: "été 2026", by: h.address("ann"), "Très bien")
+        try await Self.app(h).test(.router) { client in
+            try await client.execute(uri: "/posts/%C3%A9t%C3%A9%202026/comments", method: .get) { response in
+                #expect(response.status == .ok)
+                let html = String(buffer: response.body)
+                #expect(html.contains("Très bien"))
+            }
+            try await client.execute(uri: "/posts/%C3%A9t%C3%A9%202026/comments.atom", method: .get) { response in
+                let feed = try AtomFeed.parse(Data(buffer: response.body))
+                #expect(feed.entries == 1)
+                #expect(String(buffer: response.body).contains("https://talk.example.org/posts/%C3%A9t%C3%A9%202026/comments"))
+            }
+        }
+    }
+
     @Test("unsubscribe: GET shows what and changes nothing; a one-click POST unsubscribes; an altered token changes nothing")
     func unsubscribe() async throws {
         let h = try WebHarness()
