@@ -51,6 +51,17 @@ struct AutoReplyDetector: Sendable {
     /// Subject fragments found anywhere in autoresponses (Lotus Notes: "X is out of the office.").
     static let subjectFragments: [String] = ["is out of the office", "out of office autoreply", "abwesenheitsnotiz"]
 
+    /// The lists in the forms they are searched in, built once.
+    private static let mailerBytes = ClassifierText.Phrases(autoresponderMailers)
+    private static let fragmentBytes = ClassifierText.Phrases(subjectFragments)
+    /// Subject prefixes by their first Character (Character equality and hashing follow
+    /// canonical equivalence, as `hasPrefix` does), so a subject is compared with the few
+    /// prefixes that can match rather than all seventy.
+    private static let prefixesByFirst: [Character: [String]] = Dictionary(grouping: subjectPrefixes) { $0.first! }
+    /// The same, for all-ASCII subjects: prefixes by first byte, as bytes.
+    private static let asciiPrefixesByFirst: [UInt8: [[UInt8]]] = Dictionary(
+        grouping: subjectPrefixes.filter { $0.utf8.allSatisfy { $0 < 0x80 } }.map { Array($0.utf8) }) { $0[0] }
+
     func detect(_ mail: ParsedMail) -> String? {
         if let reason = headerReason(mail) { return reason }
         if isDispositionNotification(mail) {
@@ -109,7 +120,7 @@ struct AutoReplyDetector: Sendable {
         }
         if let mailer = mail.header("X-Mailer") {
             // Byte search: String.contains(String) is Foundation's, through UTF-16, on Linux.
-            if ClassifierText.containsAny(mailer, Self.autoresponderMailers) {
+            if ClassifierText.containsAny(mailer, Self.mailerBytes) {
                 return "X-Mailer: \(ClassifierText.trimmed(mailer))"
             }
         }
@@ -130,14 +141,38 @@ struct AutoReplyDetector: Sendable {
     func isOutOfOfficeSubject(_ subject: String) -> Bool {
         // Only the first 200 characters matter; long subjects are not worth lower-casing whole.
         let lowered = ClassifierText.trimmed(subject.prefix(200)).lowercased()
-        if Self.subjectPrefixes.contains(where: { lowered.hasPrefix($0) }) { return true }
         let bytes = Array(lowered.utf8)
-        return Self.subjectFragments.contains { ClassifierText.find(Array($0.utf8), in: bytes) != nil }
+        guard let firstByte = bytes.first else { return false }
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: one byte per Character (a CR LF pair aside, which no prefix holds), so
+            // a byte comparison is `hasPrefix`.
+            if let candidates = Self.asciiPrefixesByFirst[firstByte],
+               candidates.contains(where: { bytes.starts(with: $0) }) { return true }
+        } else if let candidates = Self.prefixesByFirst[lowered.first!],
+                  candidates.contains(where: { lowered.hasPrefix($0) }) {
+            return true
+        }
+        return Self.fragmentBytes.bytes.contains { ClassifierText.find($0, in: bytes) != nil }
     }
 
     /// The first word of a header value, lower-cased: letters, digits, `-` and `_`
     /// (stops at `;`, `(` comments and whitespace).
     static func firstWord(_ value: String) -> String {
+        // ASCII fast path, when the value starts with no whitespace and the word ends at an
+        // ASCII byte (so that no combining mark can extend its last Character).
+        let utf8 = value.utf8
+        if let first = utf8.first, first < 0x80, !ClassifierText.isASCIIWhitespace(first) {
+            var word: [UInt8] = []
+            var exact = true
+            for b in utf8 {
+                guard word.count < 200, ClassifierText.isLetter(b) || ClassifierText.isDigit(b) || b == 0x2D || b == 0x5F else {
+                    exact = b < 0x80
+                    break
+                }
+                word.append(ClassifierText.lowerASCII(b))
+            }
+            if exact { return String(decoding: word, as: UTF8.self) }
+        }
         let trimmedValue = ClassifierText.trimmed(value.prefix(200))
         return String(trimmedValue.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }).lowercased()
     }

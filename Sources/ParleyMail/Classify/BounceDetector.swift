@@ -33,6 +33,12 @@ struct BounceDetector: Sendable {
     /// Subject phrases that announce a delay rather than a failure.
     static let delayPhrases: [String] = ["delay", "warning", "still being retried", "could not send message for past"]
 
+    /// The phrase lists as bytes, for searching.
+    private static let subjectPhraseBytes = ClassifierText.Phrases(subjectPhrases)
+    private static let delayPhraseBytes = ClassifierText.Phrases(delayPhrases)
+    private static let copyMarkerBytes = ClassifierText.Phrases(copyMarkers)
+    private static let recipientAnchorBytes = ClassifierText.Phrases(recipientAnchors)
+
     /// Phrases after which bounce texts name the failed recipient, by origin: Exim, Exchange,
     /// Gmail, Sendmail/Postfix, Lotus/Domino and generic wording.
     static let recipientAnchors: [String] = [
@@ -184,7 +190,7 @@ struct BounceDetector: Sendable {
     /// because RFC 3834 §3.3 asks auto-responders to use it too.
     private func looksLikeNonStandardBounce(_ mail: ParsedMail) -> Bool {
         let subject = mail.header("Subject") ?? ""
-        let hasBounceSubject = ClassifierText.containsAny(subject, Self.subjectPhrases)
+        let hasBounceSubject = ClassifierText.containsAny(subject, Self.subjectPhraseBytes)
         let nullSender = mail.headers(named: "Return-Path").contains { value in
             let path = ClassifierText.trimmed(value).lowercased()
             return path == "<>" || path.isEmpty || path == "<mailer-daemon>"
@@ -209,7 +215,7 @@ struct BounceDetector: Sendable {
         let bytes = Array(text.utf8)
         let lowered = bytes.map(ClassifierText.lowerASCII)
         // The report part ends where the returned copy of the original message begins.
-        let reportEnd = Self.copyMarkers.compactMap { ClassifierText.find(Array($0.utf8), in: lowered) }.min() ?? bytes.count
+        let reportEnd = Self.copyMarkerBytes.bytes.compactMap { ClassifierText.find($0, in: lowered) }.min() ?? bytes.count
 
         // Exim names failed recipients in a header of its own.
         var recipient = mail.header("X-Failed-Recipients").flatMap { MailAddressText.addresses(inList: $0).first }
@@ -221,7 +227,7 @@ struct BounceDetector: Sendable {
         let diagnostic = found.map { lineAround($0.at, in: bytes) }
 
         let subject = mail.header("Subject") ?? ""
-        let delayed = ClassifierText.containsAny(subject, Self.delayPhrases)
+        let delayed = ClassifierText.containsAny(subject, Self.delayPhraseBytes)
         let permanent: Bool
         if let status { permanent = status.hasPrefix("5") } else { permanent = !delayed }
         return BounceReport(recipient: recipient, status: status, action: nil, isPermanent: permanent, diagnostic: diagnostic)
@@ -251,8 +257,8 @@ struct BounceDetector: Sendable {
     /// The first address within a short distance after one of `recipientAnchors`
     /// (the earliest anchor in the text wins).
     private func anchoredRecipient(_ bytes: [UInt8], _ lowered: [UInt8], end: Int) -> String? {
-        let positions = Self.recipientAnchors.compactMap { anchor -> Int? in
-            ClassifierText.find(Array(anchor.utf8), in: lowered, to: end).map { $0 + anchor.utf8.count }
+        let positions = Self.recipientAnchorBytes.bytes.compactMap { anchor -> Int? in
+            ClassifierText.find(anchor, in: lowered, to: end).map { $0 + anchor.count }
         }
         for start in positions.sorted() {
             // 300 bytes covers "Delivery has failed to these recipients or groups:\n\n<name> (addr)".

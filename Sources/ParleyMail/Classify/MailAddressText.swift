@@ -5,7 +5,12 @@
 enum MailAddressText {
     /// The address of one mailbox (`Name <a@b>`, `<a@b>`, `a@b (Name)`), lower-cased, or nil.
     static func address(in value: String) -> String? {
-        let bytes = Array(value.utf8)
+        var copy = value
+        return copy.withUTF8 { address(in: $0) }
+    }
+
+    /// ``address(in:)`` on the UTF-8 bytes of a header value.
+    static func address(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var inQuotes = false
         var commentDepth = 0
         var angleStart: Int?
@@ -20,26 +25,26 @@ enum MailAddressText {
                 if b == 0x5C { i += 1 } else if b == 0x28 { commentDepth += 1 } else if b == 0x29 { commentDepth -= 1 }
             } else if b == 0x22 {
                 inQuotes = true
-            } else if b == 0x28 {
-                commentDepth = 1
             } else if b == 0x3C {
                 angleStart = i + 1
+            } else if b == 0x28 {
+                commentDepth = 1
             } else if b == 0x3E, let start = angleStart {
-                let inner = ClassifierText.string(bytes, start..<i)
                 angleStart = nil
-                if let address = cleaned(inner) { return address }
+                if let address = cleaned(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return address }
             }
             i += 1
         }
         // No angle-addr: the first whitespace-separated word with an `@`, comments removed.
         var word: [UInt8] = []
         var depth = 0
-        for b in bytes + [0x20] {
+        for index in 0...bytes.count {
+            let b = index < bytes.count ? bytes[index] : 0x20
             if b == 0x28 { depth += 1; continue }
             if b == 0x29 { depth = max(0, depth - 1); continue }
             if depth > 0 { continue }
             if ClassifierText.isSpace(b) || b == 0x2C || b == 0x3B {
-                if word.contains(0x40), let address = cleaned(String(decoding: word, as: UTF8.self)) {
+                if word.contains(0x40), let address = word.withUnsafeBufferPointer({ cleaned($0) }) {
                     return address
                 }
                 word.removeAll(keepingCapacity: true)
@@ -52,27 +57,29 @@ enum MailAddressText {
 
     /// Every address in an address-list header value (`To`, `Cc`), lower-cased.
     static func addresses(inList value: String) -> [String] {
-        var result: [String] = []
-        var current: [UInt8] = []
-        var inQuotes = false
-        var inAngle = false
-        var commentDepth = 0
-        for b in Array(value.utf8) + [0x2C] {
-            if b == 0x22 && commentDepth == 0 { inQuotes.toggle() }
-            if !inQuotes {
-                if b == 0x28 { commentDepth += 1 }
-                if b == 0x29 { commentDepth = max(0, commentDepth - 1) }
-                if b == 0x3C { inAngle = true }
-                if b == 0x3E { inAngle = false }
+        var copy = value
+        return copy.withUTF8 { bytes in
+            var result: [String] = []
+            var start = 0
+            var inQuotes = false
+            var inAngle = false
+            var commentDepth = 0
+            for index in 0...bytes.count {
+                let b = index < bytes.count ? bytes[index] : 0x2C
+                if b == 0x22 && commentDepth == 0 { inQuotes.toggle() }
+                if !inQuotes {
+                    if b == 0x28 { commentDepth += 1 }
+                    if b == 0x29 { commentDepth = max(0, commentDepth - 1) }
+                    if b == 0x3C { inAngle = true }
+                    if b == 0x3E { inAngle = false }
+                }
+                if b == 0x2C && !inQuotes && !inAngle && commentDepth == 0 {
+                    if let address = address(in: UnsafeBufferPointer(rebasing: bytes[start..<index])) { result.append(address) }
+                    start = index + 1
+                }
             }
-            if b == 0x2C && !inQuotes && !inAngle && commentDepth == 0 {
-                if let address = address(in: String(decoding: current, as: UTF8.self)) { result.append(address) }
-                current.removeAll(keepingCapacity: true)
-            } else {
-                current.append(b)
-            }
+            return result
         }
-        return result
     }
 
     /// The address around the `@` at `at` in a bounce text, expanding over address characters
@@ -89,16 +96,51 @@ enum MailAddressText {
         let endLimit = min(bytes.count, at + 1 + 512)
         while end < endLimit, isDomainByte(bytes[end]) { end += 1 }
         guard end > at + 1 else { return nil }
-        return cleaned(String(decoding: bytes[start..<end], as: UTF8.self))
+        return bytes.withUnsafeBufferPointer { cleaned(UnsafeBufferPointer(rebasing: $0[start..<end])) }
     }
 
     /// Splits `local@domain` at the last `@`.
     static func split(_ address: String) -> (local: Substring, domain: Substring)? {
-        guard let at = address.lastIndex(of: "@") else { return nil }
+        // In ASCII every byte is a Character (CR LF aside, which is no `@`).
+        let ascii = address.utf8.allSatisfy { $0 < 0x80 }
+        guard let at = ascii ? address.utf8.lastIndex(of: 0x40) : address.lastIndex(of: "@") else { return nil }
         let local = address[..<at]
         let domain = address[address.index(after: at)...]
         guard !local.isEmpty, !domain.isEmpty else { return nil }
         return (local, domain)
+    }
+
+    /// ``cleaned(_:)-(String)`` on bytes: decoded and trimmed as a String when they hold
+    /// anything but ASCII; ASCII (nearly every address) is cleaned byte by byte, which
+    /// is the same thing there, because each ASCII byte is one Character (CR LF aside,
+    /// and no step below looks at CR or LF but the trimming, which takes both).
+    private static func cleaned(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+        guard raw.allSatisfy({ $0 < 0x80 }) else {
+            return cleaned(ClassifierText.trimmed(String(decoding: raw, as: UTF8.self)))
+        }
+        var start = 0
+        var end = raw.count
+        while start < end, ClassifierText.isASCIIWhitespace(raw[start]) { start += 1 }
+        while end > start, ClassifierText.isASCIIWhitespace(raw[end - 1]) { end -= 1 }
+        if end - start >= 7, zip(raw[start..<(start + 7)], "mailto:".utf8).allSatisfy({ ClassifierText.lowerASCII($0) == $1 }) {
+            start += 7
+        }
+        // Source routes (`<@relay:user@host>`, RFC 5322 §4.4 obs-route) keep only the mailbox.
+        if start < end, raw[start] == 0x40, let colon = raw[start..<end].firstIndex(of: 0x3A) { start = colon + 1 }
+        while start < end, isJunk(raw[start]) { start += 1 }
+        while end > start, isJunk(raw[end - 1]) { end -= 1 }
+        guard let at = raw[start..<end].lastIndex(of: 0x40), at > start, at < end - 1 else { return nil }
+        return String(unsafeUninitializedCapacity: end - start) { out in
+            for i in start..<end { out[i - start] = ClassifierText.lowerASCII(raw[i]) }
+            return end - start
+        }
+    }
+
+    private static func isJunk(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x3C, 0x3E, 0x22, 0x27, 0x2E, 0x2C, 0x3B, 0x3A, 0x28, 0x29, 0x5B, 0x5D: true
+        default: false
+        }
     }
 
     /// Lower-cases and strips the decoration mailers put around addresses.

@@ -9,19 +9,63 @@ import Glibc
 public enum Charsets {
     /// Decodes `bytes` labelled with `charset` (nil: unlabelled) to a String.
     public static func decode(_ bytes: [UInt8], charset: String?) -> String {
-        let label = charset?.trimmingHorizontalSpace().lowercased() ?? ""
-        let isASCII = !bytes.contains { $0 >= 0x80 }
-        if isASCII && !isStatefulSevenBit(label) { return String(decoding: bytes, as: UTF8.self) }
-        if label.isEmpty || label == "utf-8" || label == "utf8" || label == "us-ascii" || label == "ascii" {
-            return validUTF8(bytes) ?? convert(bytes, from: "WINDOWS-1252") ?? String(decoding: bytes, as: UTF8.self)
+        bytes.withUnsafeBufferPointer { decode($0, charset: charset, normalisingLineEndings: false) }
+    }
+
+    /// Decodes a text part's content: as ``decode(_:charset:)``, then CRLF and lone CR
+    /// become LF. One pass and one String for the common cases: ASCII and valid UTF-8
+    /// are checked and copied without CRs straight into the result (no iconv, no
+    /// intermediate String); converted text has its line endings fixed in iconv's output
+    /// buffer.
+    static func decodeText(_ bytes: UnsafeBufferPointer<UInt8>, charset: String?) -> String {
+        decode(bytes, charset: charset, normalisingLineEndings: true)
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, charset: String?, normalisingLineEndings: Bool) -> String {
+        let label = charset.map(normalisedLabel) ?? ""
+        let utf8Labelled = label.isEmpty || label == "utf-8" || label == "utf8" || label == "us-ascii" || label == "ascii"
+        // ASCII is read as itself under any label but the 7-bit stateful ones; valid UTF-8
+        // under a UTF-8 or ASCII label, or a single-byte Western one (a lie mail clients
+        // commonly tell: UTF-8 is then overwhelmingly the right reading).
+        if utf8Labelled || singleByteWestern.contains(label) || !isStatefulSevenBit(label) && isASCII(bytes) {
+            if let text = validUTF8(bytes, normalisingLineEndings: normalisingLineEndings) { return text }
+            if utf8Labelled { return fallback(bytes, normalisingLineEndings) }
         }
-        // A single-byte Western label on bytes that are valid multi-byte UTF-8 is a lie
-        // mail clients commonly tell; UTF-8 is then overwhelmingly the right reading.
-        if singleByteWestern.contains(label), let utf8 = validUTF8(bytes) { return utf8 }
-        let canonical = canonicalName(label)
-        if let converted = convert(bytes, from: canonical) { return converted }
+        if let converted = convert(bytes, from: canonicalName(label), normalisingLineEndings: normalisingLineEndings) {
+            return converted
+        }
         // Unknown charset: UTF-8 if it is valid, else Windows-1252 which maps every byte.
-        return validUTF8(bytes) ?? convert(bytes, from: "WINDOWS-1252") ?? String(decoding: bytes, as: UTF8.self)
+        return validUTF8(bytes, normalisingLineEndings: normalisingLineEndings) ?? fallback(bytes, normalisingLineEndings)
+    }
+
+    /// Windows-1252, which maps every byte; failing that, UTF-8 with repairs.
+    private static func fallback(_ bytes: UnsafeBufferPointer<UInt8>, _ normalising: Bool) -> String {
+        convert(bytes, from: "WINDOWS-1252", normalisingLineEndings: normalising)
+            ?? String(decoding: normalising ? Array(withoutCR(bytes)) : Array(bytes), as: UTF8.self)
+    }
+
+    /// The label trimmed and lower-cased, without a String copy when it already is.
+    private static func normalisedLabel(_ charset: String) -> String {
+        if charset.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !($0 >= 0x41 && $0 <= 0x5A) }) { return charset }
+        return charset.trimmingHorizontalSpace().lowercased()
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Eight bytes at a time: the high bit of any of them.
+        var i = 0
+        let count = bytes.count
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
+            }
+        }
+        while i < count {
+            if bytes[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
     }
 
     static let singleByteWestern: Set<String> = ["iso-8859-1", "latin1", "iso-8859-15", "windows-1252", "cp1252", "iso_8859-1"]
@@ -31,6 +75,29 @@ public enum Charsets {
 
     static func validUTF8(_ bytes: [UInt8]) -> String? {
         String(validating: bytes, as: UTF8.self)
+    }
+
+    /// The bytes as a String if they are valid UTF-8 (checked while copying them).
+    private static func validUTF8(_ bytes: UnsafeBufferPointer<UInt8>, normalisingLineEndings: Bool) -> String? {
+        guard normalisingLineEndings, bytes.contains(0x0D) else { return String(validating: bytes, as: UTF8.self) }
+        return String(validating: withoutCR(bytes), as: UTF8.self)
+    }
+
+    /// CRLF and lone CR as LF. Only for UTF-8 (or ASCII-compatible) bytes, where a CR or
+    /// LF byte is always that character.
+    static func withoutCR(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var runStart = 0
+        var i = 0
+        while let cr = bytes[i...].firstIndex(of: 0x0D) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<cr]))
+            out.append(0x0A)
+            i = cr + 1 < bytes.count && bytes[cr + 1] == 0x0A ? cr + 2 : cr + 1
+            runStart = i
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        return out
     }
 
     /// GMime's alias table (e.g. `ks_c_5601-1987` → `CP949`), then upper-cased; GB2312 is
@@ -45,44 +112,80 @@ public enum Charsets {
     /// Converts with iconv; invalid sequences become U+FFFD and conversion goes on.
     /// Returns nil when iconv does not know the charset.
     static func convert(_ bytes: [UInt8], from charset: String) -> String? {
-        IconvPool.shared.withDescriptor(from: charset) { convert(bytes, with: $0) }
+        bytes.withUnsafeBufferPointer { convert($0, from: charset, normalisingLineEndings: false) }
     }
 
-    private static func convert(_ bytes: [UInt8], with cd: iconv_t) -> String {
-        var input = bytes
-        var output = [UInt8](repeating: 0, count: max(64, bytes.count * 4 + 16))
-        var result = [UInt8]()
-        result.reserveCapacity(bytes.count * 2)
-        input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuf.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuf.count
-                while true {
-                    var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress!).assumingMemoryBound(to: CChar.self)
-                    var outLeft = outBuf.count
-                    let rc = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
-                    let produced = outBuf.count - outLeft
-                    result.append(contentsOf: UnsafeBufferPointer(start: outBuf.baseAddress!, count: produced))
-                    if rc != -1 { break }
-                    let err = errno
-                    if err == E2BIG { continue }
-                    if (err == EILSEQ || err == EINVAL) && inLeft > 0 {
-                        // Skip one undecodable byte and mark it.
-                        result.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                        inPtr = inPtr.map { $0 + 1 }
-                        inLeft -= 1
-                        if inLeft == 0 { break }
-                        continue
-                    }
-                    break
-                }
-                // Flush the shift state (ISO-2022).
-                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress!).assumingMemoryBound(to: CChar.self)
-                var outLeft = outBuf.count
-                _ = iconv(cd, nil, nil, &outPtr, &outLeft)
-                result.append(contentsOf: UnsafeBufferPointer(start: outBuf.baseAddress!, count: outBuf.count - outLeft))
-            }
+    private static func convert(_ bytes: UnsafeBufferPointer<UInt8>, from charset: String, normalisingLineEndings: Bool) -> String? {
+        IconvPool.shared.withDescriptor(from: charset) { cd in
+            var out = convert(bytes, with: cd)
+            if normalisingLineEndings { removeCR(&out) }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// iconv's UTF-8 output, written straight into one growing buffer.
+    private static func convert(_ bytes: UnsafeBufferPointer<UInt8>, with cd: iconv_t) -> [UInt8] {
+        // Three output bytes per input byte hold any charset's UTF-8; E2BIG grows it anyway.
+        var out = [UInt8](repeating: 0, count: max(64, bytes.count * 3 + 16))
+        var produced = 0
+        guard let inBase = bytes.baseAddress else { return [] }
+        var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(mutating: inBase).assumingMemoryBound(to: CChar.self)
+        var inLeft = bytes.count
+        var flushed = false
+        while true {
+            let (rc, err, written): (Int, Int32, Int) = out.withUnsafeMutableBufferPointer { outBuf in
+                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress! + produced).assumingMemoryBound(to: CChar.self)
+                var outLeft = outBuf.count - produced
+                // After the input, flush the shift state (ISO-2022).
+                let rc = flushed ? iconv(cd, nil, nil, &outPtr, &outLeft) : iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
+                return (rc, rc == -1 ? errno : 0, outBuf.count - produced - outLeft)
+            }
+            produced += written
+            if rc != -1 {
+                if flushed { break }
+                flushed = true
+                continue
+            }
+            if err == E2BIG {
+                out.append(contentsOf: repeatElement(0, count: max(64, out.count / 2)))
+                continue
+            }
+            if flushed { break }
+            if (err == EILSEQ || err == EINVAL) && inLeft > 0 {
+                // Skip one undecodable byte and mark it.
+                if out.count - produced < 3 { out.append(contentsOf: repeatElement(0, count: 64)) }
+                out[produced] = 0xEF
+                out[produced + 1] = 0xBF
+                out[produced + 2] = 0xBD
+                produced += 3
+                inPtr = inPtr.map { $0 + 1 }
+                inLeft -= 1
+                if inLeft == 0 { flushed = true }
+                continue
+            }
+            flushed = true
+        }
+        out.removeSubrange(produced...)
+        return out
+    }
+
+    /// CRLF and lone CR become LF, in place.
+    private static func removeCR(_ bytes: inout [UInt8]) {
+        guard let first = bytes.firstIndex(of: 0x0D) else { return }
+        var write = first
+        var read = first
+        let count = bytes.count
+        while read < count {
+            let b = bytes[read]
+            if b == 0x0D {
+                bytes[write] = 0x0A
+                read += read + 1 < count && bytes[read + 1] == 0x0A ? 2 : 1
+            } else {
+                bytes[write] = b
+                read += 1
+            }
+            write += 1
+        }
+        bytes.removeSubrange(write...)
     }
 }

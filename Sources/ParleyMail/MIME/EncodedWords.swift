@@ -18,9 +18,35 @@ enum EncodedWords {
             previous = byte
         }
         if plain {
-            // Contiguous bytes decode far faster than a lazily filtered view.
-            guard raw.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return String(decoding: raw, as: UTF8.self) }
-            return String(decoding: raw.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
+            // Unfolded by copying the runs between line breaks straight into the String's
+            // storage (a filtered copy appended byte by byte cost more than the decoding).
+            guard let firstBreak = raw.firstIndex(where: { $0 == 0x0D || $0 == 0x0A }) else {
+                return String(decoding: raw, as: UTF8.self)
+            }
+            return String(unsafeUninitializedCapacity: raw.count) { out in
+                var written = 0
+                var runStart = 0
+                var i = firstBreak
+                while i < raw.count {
+                    let byte = raw[i]
+                    if byte == 0x0D || byte == 0x0A {
+                        let run = i - runStart
+                        if run > 0 {
+                            UnsafeMutableRawPointer(out.baseAddress! + written)
+                                .copyMemory(from: raw.baseAddress! + runStart, byteCount: run)
+                            written += run
+                        }
+                        runStart = i + 1
+                    }
+                    i += 1
+                }
+                let run = raw.count - runStart
+                if run > 0 {
+                    UnsafeMutableRawPointer(out.baseAddress! + written).copyMemory(from: raw.baseAddress! + runStart, byteCount: run)
+                    written += run
+                }
+                return written
+            }
         }
 
         var out = ""

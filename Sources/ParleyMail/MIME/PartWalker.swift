@@ -60,7 +60,7 @@ struct PartWalker {
             || type == "text/rfc822-headers" || type == "message/rfc822-headers"
         if textual && decoded.count <= MailParser.maxTextPartBytes {
             // Line endings are LF from here on: CRLF is a transport detail.
-            text = Charsets.decode(decoded, charset: params["charset"]).normalisingLineEndings()
+            text = decoded.withUnsafeBufferPointer { Charsets.decodeText($0, charset: params["charset"]) }
             if type == "text/plain", params["format"]?.lowercased() == "flowed", let t = text {
                 text = FormatFlowed.unflow(t, delSp: params["delsp"]?.lowercased() == "yes")
             }
@@ -117,6 +117,12 @@ extension String {
     /// Without leading and trailing tabs and Unicode space separators: what
     /// `trimmingCharacters(in: .whitespaces)` removes, without bridging to NSString.
     func trimmingHorizontalSpace() -> String {
+        // Almost always nothing to trim: ends that are ASCII and not space or tab.
+        let utf8 = self.utf8
+        if let first = utf8.first, let last = utf8.last,
+           first < 0x80, first != 0x20, first != 0x09, last < 0x80, last != 0x20, last != 0x09 {
+            return self
+        }
         let scalars = unicodeScalars
         var start = scalars.startIndex
         var end = scalars.endIndex
