@@ -51,6 +51,12 @@ final class HTMLNode {
     /// The whitespace-separated tokens of the `class` attribute.
     var classes: [Substring] {
         guard let value = attributes["class"] else { return [] }
+        // ASCII (nearly every class attribute): split on the bytes, which is the same split
+        // (each ASCII byte is a Character; CR LF gives an empty piece, omitted either way).
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            let utf8 = value.utf8
+            return utf8.split(whereSeparator: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }).map { value[$0.startIndex..<$0.endIndex] }
+        }
         return value.split(whereSeparator: \.isWhitespace)
     }
 
@@ -62,6 +68,13 @@ final class HTMLNode {
     /// The `style` attribute lower-cased with all whitespace removed, for substring tests.
     var normalizedStyle: String {
         guard let style = attributes["style"] else { return "" }
+        if style.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: the same lower-casing and White_Space filter, byte by byte.
+            let bytes = style.utf8.compactMap { b -> UInt8? in
+                b == 0x20 || (b >= 0x09 && b <= 0x0D) ? nil : (b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         return String(style.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 

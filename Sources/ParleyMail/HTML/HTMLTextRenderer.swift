@@ -184,23 +184,38 @@ struct HTMLTextRenderer {
 
     /// Emits text with browser whitespace collapsing; U+00A0 becomes a (non-collapsing) space.
     private mutating func emitCollapsing(_ text: String) {
-        for scalar in text.unicodeScalars {
+        // Runs of displayed scalars are appended in one piece: appending scalar by scalar
+        // (and before that, a String per character) was the renderer's largest cost.
+        let scalars = text.unicodeScalars
+        var run: String.Index?
+        var i = scalars.startIndex
+        while i < scalars.endIndex {
+            let scalar = scalars[i]
             switch scalar {
-            case " ", "\t", "\n", "\r", "\u{0C}":
-                if lineHasContent { pendingSpace = true }
-            case "\u{00A0}":
-                flushPendingSpace()
-                appendToLine(" ")
-            case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{FEFF}":
-                break // other control characters (and stray byte-order marks) are not displayed
+            case " ", "\t", "\n", "\r", "\u{0C}", "\u{00A0}", "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{FEFF}":
+                if let start = run {
+                    current.append(contentsOf: Substring(scalars[start..<i]))
+                    run = nil
+                }
+                switch scalar {
+                case " ", "\t", "\n", "\r", "\u{0C}":
+                    if lineHasContent { pendingSpace = true }
+                case "\u{00A0}":
+                    flushPendingSpace()
+                    appendToLine(" ")
+                default:
+                    break // other control characters (and stray byte-order marks) are not displayed
+                }
             default:
-                flushPendingSpace()
-                // Appending the scalar itself: a String per character was the renderer's
-                // largest cost.
-                current.unicodeScalars.append(scalar)
-                lineHasContent = true
+                if run == nil {
+                    flushPendingSpace()
+                    run = i
+                    lineHasContent = true
+                }
             }
+            scalars.formIndex(after: &i)
         }
+        if let start = run { current.append(contentsOf: Substring(scalars[start...])) }
     }
 
     /// Emits a token that must not be split by collapsing (already free of whitespace).

@@ -54,27 +54,30 @@ struct PartWalker {
         let part = parley_as_part(object)
         let filename = GMime.string(g_mime_part_get_filename(part))
         let disp = disposition(object)
-        let decoded = PartWalker.decodedContent(part)
-        var text: String?
         let textual = type.hasPrefix("text/") || type == "message/delivery-status" || type == "message/global-delivery-status"
             || type == "text/rfc822-headers" || type == "message/rfc822-headers"
-        if textual && decoded.count <= MailParser.maxTextPartBytes {
+        let (size, decodedText) = PartWalker.withDecodedContent(part) { decoded -> (Int, String?) in
             // Line endings are LF from here on: CRLF is a transport detail.
-            text = decoded.withUnsafeBufferPointer { Charsets.decodeText($0, charset: params["charset"]) }
-            if type == "text/plain", params["format"]?.lowercased() == "flowed", let t = text {
-                text = FormatFlowed.unflow(t, delSp: params["delsp"]?.lowercased() == "yes")
-            }
+            guard textual && decoded.count <= MailParser.maxTextPartBytes else { return (decoded.count, nil) }
+            return (decoded.count, Charsets.decodeText(decoded, charset: params["charset"]))
         }
-        return MailPart(contentType: type, parameters: params, disposition: disp, filename: filename, size: decoded.count, text: text)
+        var text = decodedText
+        if type == "text/plain", params["format"]?.lowercased() == "flowed", let t = text {
+            text = FormatFlowed.unflow(t, delSp: params["delsp"]?.lowercased() == "yes")
+        }
+        return MailPart(contentType: type, parameters: params, disposition: disp, filename: filename, size: size, text: text)
     }
 
-    /// The part's content with its transfer encoding (base64, quoted-printable) undone.
-    static func decodedContent(_ part: UnsafeMutablePointer<GMimePart>?) -> [UInt8] {
-        guard let wrapper = g_mime_part_get_content(part) else { return [] }
-        guard let stream = g_mime_stream_mem_new() else { return [] }
+    /// Runs `body` on the part's content with its transfer encoding (base64,
+    /// quoted-printable) undone, where GMime wrote it (no copy).
+    static func withDecodedContent<R>(_ part: UnsafeMutablePointer<GMimePart>?, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        guard let wrapper = g_mime_part_get_content(part), let stream = g_mime_stream_mem_new() else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         defer { parley_object_unref(stream) }
         g_mime_data_wrapper_write_to_stream(wrapper, stream)
-        return bytes(of: stream)
+        guard let array = g_mime_stream_mem_get_byte_array(parley_as_stream_mem(stream)), let data = array.pointee.data else {
+            return body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        return body(UnsafeBufferPointer(start: data, count: Int(array.pointee.len)))
     }
 
     static func serialize(_ object: UnsafeMutablePointer<GMimeObject>?) -> [UInt8] {
@@ -117,23 +120,34 @@ extension String {
     /// Without leading and trailing tabs and Unicode space separators: what
     /// `trimmingCharacters(in: .whitespaces)` removes, without bridging to NSString.
     func trimmingHorizontalSpace() -> String {
-        // Almost always nothing to trim: ends that are ASCII and not space or tab.
+        // Walks the UTF-8 bytes (every raw header value starts with the space after its
+        // colon) and looks at a whole scalar only where a non-ASCII one sits at an end.
         let utf8 = self.utf8
-        if let first = utf8.first, let last = utf8.last,
-           first < 0x80, first != 0x20, first != 0x09, last < 0x80, last != 0x20, last != 0x09 {
-            return self
-        }
         let scalars = unicodeScalars
-        var start = scalars.startIndex
-        var end = scalars.endIndex
-        while start < end, Self.isHorizontalSpace(scalars[start]) { start = scalars.index(after: start) }
-        while end > start {
-            let before = scalars.index(before: end)
-            guard Self.isHorizontalSpace(scalars[before]) else { break }
-            end = before
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end {
+            let b = utf8[start]
+            if b == 0x20 || b == 0x09 {
+                utf8.formIndex(after: &start)
+            } else if b >= 0x80, Self.isHorizontalSpace(scalars[start]) {
+                scalars.formIndex(after: &start)
+            } else {
+                break
+            }
         }
-        if start == scalars.startIndex && end == scalars.endIndex { return self }
-        return String(scalars[start..<end])
+        while end > start {
+            let b = utf8[utf8.index(before: end)]
+            if b == 0x20 || b == 0x09 {
+                utf8.formIndex(before: &end)
+            } else if b >= 0x80, case let before = scalars.index(before: end), Self.isHorizontalSpace(scalars[before]) {
+                end = before
+            } else {
+                break
+            }
+        }
+        if start == utf8.startIndex && end == utf8.endIndex { return self }
+        return String(self[start..<end])
     }
 
     private static func isHorizontalSpace(_ scalar: Unicode.Scalar) -> Bool {
