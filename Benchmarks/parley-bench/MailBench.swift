@@ -52,7 +52,7 @@ enum MailBench {
     /// with the quoted original removed; then the reply trimmed and the mail classified.
     private static func core(_ raw: [UInt8], _ classifier: MessageClassifier) -> Bool {
         let mail = MailParser.parse(raw)
-        let body = mail.text ?? mail.html.map { HTMLText.convert($0, removingQuotes: true).text } ?? ""
+        let body = mail.text ?? mail.html.map { HTMLText.text($0, removingQuotes: true) } ?? ""
         let reply = ReplyExtractor.extract(body)
         let kind = classifier.classify(mail, trimmedText: reply.text)
         return kind == .reply && !reply.text.isEmpty
@@ -68,7 +68,7 @@ enum MailBench {
     private static func stages(count: Int, _ messages: [ReplyMix.Message], classifier: MessageClassifier, only: String? = nil) -> Double {
         let parsed = messages.map { MailParser.parse($0.bytes) }
         let htmlOnly = parsed.indices.filter { parsed[$0].text == nil && parsed[$0].html != nil }
-        let bodies = parsed.map { $0.text ?? $0.html.map { HTMLText.convert($0, removingQuotes: true).text } ?? "" }
+        let bodies = parsed.map { $0.text ?? $0.html.map { HTMLText.text($0, removingQuotes: true) } ?? "" }
         let trimmed = bodies.map { ReplyExtractor.extract($0).text }
         var total = 0.0
         func time(_ name: String, _ runs: Int, perMessageOfMix: Double = 1, _ work: (Int) -> Void) {
@@ -84,9 +84,9 @@ enum MailBench {
         if only == nil { print("stages, CPU time per message:") }
         time("parse (MailParser.parse: GMime, charsets, headers)", count) { _ = MailParser.parse(messages[$0 % messages.count].bytes) }
         let htmlShare = Double(htmlOnly.count) / Double(messages.count)
-        time("html (HTMLText.convert, the \(htmlOnly.count) of \(messages.count) without a text part)", max(1, Int(Double(count) * htmlShare)),
+        time("html (HTMLText.text, the \(htmlOnly.count) of \(messages.count) without a text part)", max(1, Int(Double(count) * htmlShare)),
              perMessageOfMix: htmlShare) { i in
-            _ = HTMLText.convert(parsed[htmlOnly[i % htmlOnly.count]].html!, removingQuotes: true)
+            _ = HTMLText.text(parsed[htmlOnly[i % htmlOnly.count]].html!, removingQuotes: true)
         }
         time("trim (ReplyExtractor.extract)", count) { _ = ReplyExtractor.extract(bodies[$0 % messages.count]) }
         time("classify (MessageClassifier.classify)", count) { i in

@@ -70,4 +70,19 @@ struct MailParserTests {
         let japanese = MailParser.parse(Array("From: a@example.net\nContent-Type: text/plain; charset=ISO-2022-JP\n\n".utf8) + jis)
         #expect(japanese.text == "日本\n")
     }
+
+    /// `HTMLText.text` is `HTMLText.convert(…).text` without rendering the removed quote:
+    /// same text for a top-posted Gmail reply, an Outlook reply header, an interleaved reply
+    /// and a bottom-posted one, with and without quote removal.
+    @Test(arguments: [
+        "<div dir=\"ltr\">Thanks!<div><br></div><div>Olu</div></div><br><div class=\"gmail_quote\"><div class=\"gmail_attr\">On Tue, Talk wrote:<br></div><blockquote class=\"gmail_quote\"><div>old text</div></blockquote></div>",
+        "<p class=\"MsoNormal\">Regards<o:p></o:p></p><div id=\"divRplyFwdMsg\"><hr><b>From:</b> Talk<br><b>Sent:</b> Tuesday</div><div><p>old</p></div>",
+        "<blockquote type=\"cite\">question one</blockquote><p>answer one</p><blockquote type=\"cite\">question two</blockquote><p>answer two</p>",
+        "<blockquote type=\"cite\">the post</blockquote><p>my answer below</p>",
+        "<p>no quote at all, &nbsp;just&#160;text</p>",
+    ])
+    func htmlTextIsConvertText(html: String) {
+        #expect(HTMLText.text(html) == HTMLText.convert(html).text)
+        #expect(HTMLText.text(html, removingQuotes: false) == HTMLText.convert(html, removingQuotes: false).text)
+    }
 }

@@ -55,7 +55,7 @@ public enum MessageReading {
     public static func read(_ bytes: [UInt8], replyAddress: String? = nil) -> InspectReport {
         let mail = ReadMail(raw: bytes, ownAddresses: [])
         let parsed = mail.parsed
-        let text = parsed.text ?? parsed.html.map { HTMLText.convert($0, removingQuotes: false).text } ?? ""
+        let text = parsed.text ?? parsed.html.map { HTMLText.text($0, removingQuotes: false) } ?? ""
         var bounce: InspectReport.BounceInfo?
         if case .bounce(let report) = mail.classification {
             bounce = .init(recipient: report.recipient, status: report.status)

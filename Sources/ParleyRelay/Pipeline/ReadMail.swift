@@ -26,7 +26,7 @@ struct ReadMail {
         if let text = parsed.text {
             body = text
         } else if let html = parsed.html {
-            body = HTMLText.convert(html, removingQuotes: true).text
+            body = HTMLText.text(html, removingQuotes: true)
         } else {
             body = ""
         }
