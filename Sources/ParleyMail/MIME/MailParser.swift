@@ -146,7 +146,14 @@ public enum MailParser {
             let value: String
             if let raw = g_mime_header_get_raw_value(header) {
                 value = raw.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
-                    EncodedWords.decode(UnsafeBufferPointer(start: start, count: strlen(raw)))
+                    // Without the space after the colon and the folding at the ends, so that the
+                    // decoded String needs no trimmed copy: the decoder drops CR and LF and the
+                    // trimming below drops space and tab, and no encoded-word is next to them.
+                    var lower = 0
+                    var upper = strlen(raw)
+                    while lower < upper, start[lower] == 0x20 || start[lower] == 0x09 || start[lower] == 0x0D || start[lower] == 0x0A { lower += 1 }
+                    while upper > lower, start[upper - 1] == 0x20 || start[upper - 1] == 0x09 || start[upper - 1] == 0x0D || start[upper - 1] == 0x0A { upper -= 1 }
+                    return EncodedWords.decode(UnsafeBufferPointer(start: start + lower, count: upper - lower))
                 }
             } else {
                 value = GMime.string(g_mime_header_get_value(header)) ?? ""
