@@ -2,7 +2,8 @@
 # `make bench`: every benchmark, release build, figures as measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bench=.build/release/parley-bench
+# PARLEY_BENCH names another build of the benchmark (e.g. .build-perf/release/parley-bench).
+bench=${PARLEY_BENCH:-.build/release/parley-bench}
 echo "== parse + classify + trim throughput (one core)"
 "$bench" mail
 echo "== IMAP ingest: a 10,000-reply backlog, beside the raw one-by-one UID FETCH limit"

@@ -16,8 +16,10 @@ enum IngestBench {
         let note = try env.setUpConversation()
         for i in 0..<n { try servers.deliver(env.reply(to: note, number: i), to: env.user) }
         let raw = shell(["/usr/bin/python3", TestServers.repoRoot + "/scripts/raw_imap_fetch.py", "127.0.0.1", "\(servers.imapPort)", env.user, "secret"])
-        say(raw.trimmingCharacters(in: .whitespacesAndNewlines))
-        let rawRate = raw.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0
+        let rawLine = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        say(rawLine)
+        // (The untrimmed output's last word ended in a newline, so the ratio read 0.00.)
+        let rawRate = rawLine.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0
 
         let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
         let start = ContinuousClock.now

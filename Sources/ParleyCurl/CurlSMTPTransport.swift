@@ -60,12 +60,14 @@ public final class CurlSMTPTransport: MailTransport {
     /// (RFC 5321 §4.2.1). The last line seen is not it: after a refusal libcurl sends
     /// RSET or QUIT, and their answers arrive after it.
     static func reply(code: Int, lines: [String]) -> String {
-        let trimmed = lines.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // SMTP reply lines are ASCII: trimming bytes is enough (NSString's trimming was
+        // a tenth of the time of a send).
+        let trimmed = lines.map { trimASCII($0) }
         // The last final line with this code, then its continuation lines before it.
         guard let last = trimmed.lastIndex(where: { $0.hasPrefix("\(code) ") || $0 == "\(code)" }) else { return trimmed.last ?? "" }
         var first = last
         while first > 0, trimmed[first - 1].hasPrefix("\(code)-") { first -= 1 }
-        let texts = trimmed[first...last].map { $0.dropFirst(4).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let texts = trimmed[first...last].map { trimASCII(String($0.dropFirst(4))) }.filter { !$0.isEmpty }
         return (["\(code)"] + texts).joined(separator: " ")
     }
 
@@ -77,4 +79,13 @@ public final class CurlSMTPTransport: MailTransport {
         let (code, message) = curl.perform(url: url, customRequest: nil, sink: sink)
         guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
     }
+}
+
+/// The string without leading and trailing ASCII white space (space, tab, CR, LF, VT, FF).
+private func trimASCII(_ s: String) -> String {
+    let u = s.utf8
+    func space(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    guard let first = u.firstIndex(where: { !space($0) }) else { return "" }
+    let last = u.lastIndex(where: { !space($0) })!
+    return String(decoding: u[first...last], as: UTF8.self)
 }

@@ -36,9 +36,9 @@ extension StoreTransaction {
 
     /// An earlier inbound message with this Message-ID, or with these bytes when it has none.
     public func earlierInbound(messageId: String?, hash: String, excluding: Int64? = nil) throws -> InboundRecord? {
-        var request = messageId.map { InboundRecord.filter(Column("messageId") == $0) } ?? InboundRecord.filter(Column("hash") == hash)
-        if let excluding { request = request.filter(Column("id") != excluding) }
-        return try request.order(Column("id")).fetchOne(db)
+        let column = messageId == nil ? "hash" : "messageId"
+        return try InboundRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM inbound_messages WHERE \(column) = ? AND id != ? ORDER BY id LIMIT 1"),
+                                          arguments: [messageId ?? hash, excluding ?? -1])
     }
 
     /// Inbound messages, newest first, without their raw bytes loaded into lists.
@@ -80,7 +80,7 @@ extension StoreTransaction {
     // MARK: checkpoints
 
     public func checkpoint(mailbox: String) throws -> CheckpointRecord? {
-        try CheckpointRecord.fetchOne(db, key: mailbox)
+        try CheckpointRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM checkpoints WHERE mailbox = ?"), arguments: [mailbox])
     }
 
     public func save(_ checkpoint: CheckpointRecord) throws {

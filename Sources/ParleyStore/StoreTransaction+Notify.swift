@@ -37,7 +37,7 @@ extension StoreTransaction {
 
     /// Sets the envelope sender of a queued message (its VERP address holds the row id).
     public func setEnvelopeFrom(outboundId: Int64, _ envelopeFrom: String) throws {
-        try db.execute(sql: "UPDATE outbound_messages SET envelopeFrom = ? WHERE id = ?", arguments: [envelopeFrom, outboundId])
+        try db.cachedStatement(sql: "UPDATE outbound_messages SET envelopeFrom = ? WHERE id = ?").execute(arguments: [envelopeFrom, outboundId])
     }
 
     /// The outbound message with this Message-ID.
@@ -73,7 +73,10 @@ extension StoreTransaction {
     /// Saves an outbound message's delivery state (status, attempts, next attempt, error,
     /// SMTP reply, sent time), leaving its bytes alone.
     public func updateDelivery(_ outbound: OutboundRecord) throws {
-        try outbound.update(db, columns: ["status", "attempts", "nextAttemptAt", "lastError", "smtpReply", "sentAt"])
+        try db.cachedStatement(sql: """
+            UPDATE outbound_messages SET status = ?, attempts = ?, nextAttemptAt = ?, lastError = ?, smtpReply = ?, sentAt = ? WHERE id = ?
+            """).execute(arguments: [outbound.status, outbound.attempts, StoreDate.text(outbound.nextAttemptAt), outbound.lastError,
+                                     outbound.smtpReply, outbound.sentAt.map(StoreDate.text), outbound.id])
     }
 
     /// Records an opt-out as an inactive subscription of this scope, so that the person is

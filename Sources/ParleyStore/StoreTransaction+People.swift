@@ -5,7 +5,7 @@ import ParleyCore
 extension StoreTransaction {
     /// The person with this address, created if new; a newly learnt name is kept.
     public func person(for address: EmailAddress, now: Date) throws -> PersonRecord {
-        if var existing = try PersonRecord.filter(Column("emailKey") == address.key).fetchOne(db) {
+        if var existing = try PersonRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM persons WHERE emailKey = ?"), arguments: [address.key]) {
             if existing.name == nil, let name = address.name {
                 existing.name = name
                 try existing.update(db)
@@ -19,12 +19,27 @@ extension StoreTransaction {
 
     /// The person with this id.
     public func person(id: Int64) throws -> PersonRecord? {
-        try PersonRecord.fetchOne(db, key: id)
+        try PersonRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM persons WHERE id = ?"), arguments: [id])
+    }
+
+    /// The persons with these ids, by id (unknown ids are left out): one query per 500.
+    public func persons(ids: [Int64]) throws -> [Int64: PersonRecord] {
+        var out: [Int64: PersonRecord] = [:]
+        out.reserveCapacity(ids.count)
+        var start = 0
+        let unique = Array(Set(ids)).sorted()
+        while start < unique.count {
+            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            let sql = "SELECT * FROM persons WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))"
+            for p in try PersonRecord.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(chunk)) { out[p.id!] = p }
+            start += 500
+        }
+        return out
     }
 
     /// The person with this address, if known.
     public func person(address: EmailAddress) throws -> PersonRecord? {
-        try PersonRecord.filter(Column("emailKey") == address.key).fetchOne(db)
+        try PersonRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM persons WHERE emailKey = ?"), arguments: [address.key])
     }
 
     /// Saves changes to a person.

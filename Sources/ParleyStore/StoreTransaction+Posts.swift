@@ -17,8 +17,8 @@ extension StoreTransaction {
 
     /// The person ids of a conversation's partners.
     public func partners(of conversationId: String) throws -> [Int64] {
-        try ConversationPartnerRecord.filter(Column("conversationId") == conversationId)
-            .order(Column("personId")).fetchAll(db).map(\.personId)
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT personId FROM conversation_partners WHERE conversationId = ? ORDER BY personId"),
+                           arguments: [conversationId])
     }
 
     /// Inserts a post and returns it with its number.
@@ -29,11 +29,11 @@ extension StoreTransaction {
     }
 
     public func post(id: String) throws -> PostRecord? {
-        try PostRecord.filter(Column("id") == id).fetchOne(db)
+        try PostRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM posts WHERE id = ?"), arguments: [id])
     }
 
     public func post(number: Int64) throws -> PostRecord? {
-        try PostRecord.fetchOne(db, key: number)
+        try PostRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM posts WHERE number = ?"), arguments: [number])
     }
 
     public func posts() throws -> [PostRecord] {
@@ -52,7 +52,12 @@ extension StoreTransaction {
     }
 
     public func comment(id: Int64) throws -> CommentRecord? {
-        try CommentRecord.fetchOne(db, key: id)
+        try CommentRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM comments WHERE id = ?"), arguments: [id])
+    }
+
+    /// Records which inbound message a comment came from.
+    public func setInbound(commentId: Int64, inboundId: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE comments SET inboundId = ? WHERE id = ?").execute(arguments: [inboundId, commentId])
     }
 
     /// Comments, oldest first, optionally of one post and one status.
@@ -65,6 +70,7 @@ extension StoreTransaction {
 
     /// Whether this person has had a comment published before.
     public func hasPublishedComment(personId: Int64) throws -> Bool {
-        try CommentRecord.filter(Column("authorId") == personId && Column("status") == "published").fetchCount(db) > 0
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM comments WHERE authorId = ? AND status = 'published')"),
+                          arguments: [personId]) ?? false
     }
 }

@@ -7,8 +7,8 @@ extension StoreTransaction {
 
     /// Marks a post's static views as needing a rewrite; a newer request moves the time.
     public func requestViewUpdate(postId: String, now: Date) throws {
-        try db.execute(sql: "INSERT INTO view_updates (postId, requestedAt) VALUES (?, ?) ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt",
-                       arguments: [postId, now])
+        try db.cachedStatement(sql: "INSERT INTO view_updates (postId, requestedAt) VALUES (?, ?) ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt")
+            .execute(arguments: [postId, StoreDate.text(now)])
     }
 
     /// Posts whose views wait for a rewrite, oldest request first.

@@ -33,23 +33,47 @@ extension StoreTransaction {
 
     /// Active subscriptions to a post or a conversation.
     public func subscribers(postId: String?, conversationId: String?) throws -> [SubscriptionRecord] {
-        var clauses: [SQLExpression] = []
-        if let postId { clauses.append(Column("scope") == "post" && Column("postId") == postId) }
-        if let conversationId { clauses.append(Column("scope") == "conversation" && Column("conversationId") == conversationId) }
-        guard !clauses.isEmpty else { return [] }
-        return try SubscriptionRecord.filter(Column("active") == true).filter(clauses.joined(operator: .or))
-            .order(Column("id")).fetchAll(db)
+        switch (postId, conversationId) {
+        case (nil, nil):
+            return []
+        case (let post?, nil):
+            return try SubscriptionRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE active AND scope = 'post' AND postId = ? ORDER BY id"),
+                                                   arguments: [post])
+        case (nil, let conversation?):
+            return try SubscriptionRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE active AND scope = 'conversation' AND conversationId = ? ORDER BY id"),
+                                                   arguments: [conversation])
+        case (let post?, let conversation?):
+            return try SubscriptionRecord.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM subscriptions WHERE active AND ((scope = 'post' AND postId = ?) OR (scope = 'conversation' AND conversationId = ?)) ORDER BY id
+                """), arguments: [post, conversation])
+        }
     }
 
     /// Whether a person wants to hear about replies to their own comments.
     public func wantsReplies(personId: Int64) throws -> Bool {
-        let sub = try SubscriptionRecord.filter(Column("personId") == personId && Column("scope") == "replies").fetchOne(db)
-        return sub?.active ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT active FROM subscriptions WHERE personId = ? AND scope = 'replies' ORDER BY id LIMIT 1"),
+                          arguments: [personId]) ?? false
     }
 
     /// Whether a person has switched off everything (unsubscribed from all).
     public func subscriptions(personId: Int64) throws -> [SubscriptionRecord] {
-        try SubscriptionRecord.filter(Column("personId") == personId).order(Column("id")).fetchAll(db)
+        try SubscriptionRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE personId = ? ORDER BY id"), arguments: [personId])
+    }
+
+    /// The inactive subscriptions (opt-outs) of these persons, by person: one query per 500.
+    public func optOuts(personIds: [Int64]) throws -> [Int64: [SubscriptionRecord]] {
+        var out: [Int64: [SubscriptionRecord]] = [:]
+        let unique = Array(Set(personIds)).sorted()
+        var start = 0
+        while start < unique.count {
+            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            let sql = "SELECT * FROM subscriptions WHERE NOT active AND personId IN (\(chunk.map { _ in "?" }.joined(separator: ","))) ORDER BY id"
+            for s in try SubscriptionRecord.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(chunk)) {
+                out[s.personId, default: []].append(s)
+            }
+            start += 500
+        }
+        return out
     }
 
     public func allSubscriptions() throws -> [SubscriptionRecord] {

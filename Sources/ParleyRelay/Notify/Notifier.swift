@@ -23,13 +23,15 @@ struct Notifier {
     func queueNewPost(_ post: PostRecord, tx: StoreTransaction) throws -> [OutboundRecord] {
         guard let author = try tx.person(id: post.authorId) else { return [] }
         let subject = "\(displayName(author)) published \(post.title)"
+        var shared = baseContext(post: post)
+        shared["author"] = displayName(author)
+        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys)
         var queued: [OutboundRecord] = []
         for person in try recipientsForPost(post, tx: tx) {
             let token = relay.codec.encode(ReplyToken(target: .post, targetID: post.number!, recipientID: person.id!, issuedDay: relay.today))
-            var context = baseContext(post: post, recipient: person, token: token)
-            context["author"] = displayName(author)
+            let bodies = render("new-post", renderer, recipient: person, token: token, flags: [:])
             queued.append(try queue(kind: "new-post", template: "new-post", subject: subject, to: person, token: token,
-                                    references: [threadRoot(post)], post: post, commentId: nil, context: context, tx: tx))
+                                    references: [threadRoot(post)], post: post, commentId: nil, context: [:], bodies: bodies, tx: tx))
         }
         return queued
     }
@@ -64,6 +66,7 @@ struct Notifier {
         shared["is_reply"] = parentAuthor != nil
         shared["parent_author"] = parentAuthor.map(displayName) ?? ""
         let subject = "Re: \(post.title)"
+        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys)
 
         var queued: [OutboundRecord] = []
         queued.reserveCapacity(recipients.count)
@@ -79,11 +82,9 @@ struct Notifier {
                 }
             }
             let token = relay.codec.encode(ReplyToken(target: .comment, targetID: comment.id!, recipientID: id, issuedDay: relay.today))
-            var context = shared
-            addRecipient(to: &context, recipient: person, token: token)
-            context["to_you"] = parentAuthor?.id == id
+            let bodies = render("new-comment", renderer, recipient: person, token: token, flags: ["to_you": parentAuthor?.id == id])
             queued.append(try queue(kind: "new-comment", template: "new-comment", subject: subject, to: person, token: token,
-                                    references: references, post: post, commentId: comment.id, context: context, tx: tx))
+                                    references: references, post: post, commentId: comment.id, context: [:], bodies: bodies, tx: tx))
         }
         return queued
     }
@@ -99,15 +100,16 @@ struct Notifier {
         ]
     }
 
-    private func baseContext(post: PostRecord, recipient: PersonRecord, token: String) -> [String: Any] {
-        var context = baseContext(post: post)
-        addRecipient(to: &context, recipient: recipient, token: token)
-        return context
-    }
+    /// The context values that differ per recipient, besides flags such as `to_you`.
+    static let recipientKeys = ["recipient", "unsubscribe_url"]
 
-    private func addRecipient(to context: inout [String: Any], recipient: PersonRecord, token: String) {
-        context["recipient"] = displayName(recipient)
-        context["unsubscribe_url"] = unsubscribeURL(token)
+    /// A fan-out template's text and HTML parts for one recipient.
+    private func render(_ template: String, _ renderer: FanoutRenderer, recipient: PersonRecord, token: String,
+                        flags: [String: Bool]) -> (text: String, html: String?) {
+        let values = ["recipient": displayName(recipient), "unsubscribe_url": unsubscribeURL(token)]
+        let text = renderer.render("\(template).txt", values: values, flags: flags)
+        let html = relay.templates.has("\(template).html") ? renderer.render("\(template).html", values: values, flags: flags) : nil
+        return (text, html)
     }
 
     private func unsubscribeURL(_ token: String) -> String { "\(relay.config.site.baseURL)/unsubscribe/\(token)" }
@@ -125,7 +127,7 @@ struct Notifier {
     /// recipient (see ``NotifyAddresses``), so it is set once the row has its id.
     func queue(kind: String, template: String, subject: String, to person: PersonRecord, token: String,
                references: [String], post: PostRecord?, commentId: Int64?, context: [String: Any],
-               tx: StoreTransaction) throws -> OutboundRecord {
+               bodies: (text: String, html: String?)? = nil, tx: StoreTransaction) throws -> OutboundRecord {
         let now = relay.now()
         // The token makes a reply findable even when the reply address was dropped;
         // random bytes make each Message-ID unique.
@@ -140,8 +142,8 @@ struct Notifier {
             from: relay.config.smtp.from, to: to, replyTo: replyTo, subject: subject, messageID: messageID,
             references: references, listID: listID, unsubscribeURL: unsubscribeURL(token),
             unsubscribeMailto: "mailto:\(addresses.unsubscribeAddress(token: token))?subject=unsubscribe",
-            date: now, text: relay.templates.render("\(template).txt", context),
-            html: relay.templates.has("\(template).html") ? relay.templates.render("\(template).html", context) : nil)
+            date: now, text: bodies?.text ?? relay.templates.render("\(template).txt", context),
+            html: bodies.map(\.html) ?? (relay.templates.has("\(template).html") ? relay.templates.render("\(template).html", context) : nil))
         let raw = MessageBuilder.build(mail)
         var record = try tx.insertOutbound(OutboundRecord(
             recipientId: person.id, recipient: person.email, kind: kind, token: token, messageId: messageID,

@@ -38,14 +38,20 @@ public struct RecipientPlanner: Sendable {
     }
 
     /// Removes repeats, the author, suspended people and people who opted out of this
-    /// post, its conversation, or everything.
+    /// post, its conversation, or everything. Persons and opt-outs are read in bulk (one
+    /// query each per 500 people), not per recipient.
     private func filter(_ ids: [Int64], author: Int64, post: PostRecord, tx: StoreTransaction) throws -> [PersonRecord] {
         var seen: Set<Int64> = [author]
+        let wanted = ids.filter { seen.insert($0).inserted }
+        guard !wanted.isEmpty else { return [] }
+        let persons = try tx.persons(ids: wanted)
+        let optOuts = try tx.optOuts(personIds: wanted)
         var out: [PersonRecord] = []
-        for id in ids where seen.insert(id).inserted {
-            guard let person = try tx.person(id: id) else { continue }
+        out.reserveCapacity(wanted.count)
+        for id in wanted {
+            guard let person = persons[id] else { continue }
             if let until = person.suspendedUntil, until > now { continue }
-            if try optedOut(personId: id, post: post, tx: tx) { continue }
+            if let own = optOuts[id], optedOut(own, post: post) { continue }
             out.append(person)
         }
         return out
@@ -53,8 +59,8 @@ public struct RecipientPlanner: Sendable {
 
     /// An inactive subscription to the post or its conversation (or of scope `all`) is
     /// an opt-out that also silences the reasons a person has by role (author, partner).
-    private func optedOut(personId: Int64, post: PostRecord, tx: StoreTransaction) throws -> Bool {
-        try tx.subscriptions(personId: personId).contains { s in
+    private func optedOut(_ subscriptions: [SubscriptionRecord], post: PostRecord) -> Bool {
+        subscriptions.contains { s in
             guard !s.active else { return false }
             if s.scope == "all" { return true }
             if s.scope == "post", s.postId == post.id { return true }

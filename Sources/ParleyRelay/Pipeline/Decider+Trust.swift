@@ -82,7 +82,7 @@ extension Decider {
             return try rejectWithNotice(.closedPost, "post \(post.id) is closed to comments", mail: mail, tx: tx)
         }
         guard let from = mail.from else { return InboundOutcome(.rejected, "the email has no usable From address") }
-        let text = mail.extracted.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = Decider.trimmed(mail.extracted.text)
         guard !text.isEmpty else {
             return try rejectWithNotice(.emptyReply, "the reply has no new text (only quoted text or a signature)", mail: mail, tx: tx)
         }

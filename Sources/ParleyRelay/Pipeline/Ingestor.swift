@@ -20,6 +20,8 @@ public struct PassSummary: Sendable, Equatable {
 
 /// One mailbox's ingest stage: fetch new messages, decide and record a batch of them in
 /// one transaction together with the checkpoint, then move the batch out of the inbox.
+/// Fetching, parsing and moving run on a second thread (``BatchReader``), one batch
+/// ahead of the decisions, so the IMAP round trips and the database overlap.
 ///
 /// State lives in the database, never in IMAP flags (libcurl's fetch sets \Seen): a
 /// message whose outcome is committed but which is still in the inbox (a crash between
@@ -68,19 +70,32 @@ public final class Ingestor {
         guard !fresh.isEmpty else { return summary }
         let sizes = try client.sizes(of: fresh)
         try client.markSeen(fresh)
-        var done = 0
+        var batches: [[UInt32]] = []
         var start = 0
-        while start < fresh.count && !shouldStop() {
-            let batch = Array(fresh[start..<min(start + batchSize, fresh.count)])
-            let outcomes = try ingest(batch, sizes: sizes, validity: validity)
-            for (_, outcome) in outcomes { summary.byStatus[outcome.status.rawValue, default: 0] += 1 }
-            summary.fetched += batch.count
-            try moveOut(outcomes.map { ($0.0, $0.1.status.rawValue) })
-            summary.moved += batch.count
-            done += batch.count
-            progress(done, fresh.count)
+        while start < fresh.count {
+            batches.append(Array(fresh[start..<min(start + batchSize, fresh.count)]))
             start += batchSize
         }
+        // Two threads: the reader fetches and parses the next batch and moves committed
+        // ones out of the inbox (it owns the IMAP connection meanwhile), while this thread
+        // decides and commits the batch in hand.
+        let reader = BatchReader(client: client, mailbox: mailbox, sizes: sizes, ownAddresses: relay.ownAddresses, batches: batches)
+        let thread = Thread { reader.run() }
+        thread.stackSize = 8 << 20
+        thread.start()
+        defer { _ = try? reader.finish() }
+        var done = 0
+        for index in batches.indices {
+            if shouldStop() { break }
+            let fetched = try reader.take(index)
+            let outcomes = try ingest(fetched, validity: validity)
+            for (_, outcome) in outcomes { summary.byStatus[outcome.status.rawValue, default: 0] += 1 }
+            summary.fetched += fetched.count
+            reader.moveOut(outcomes.map { ($0.0, $0.1.isRejected) })
+            done += fetched.count
+            progress(done, fresh.count)
+        }
+        summary.moved += try reader.finish()
         return summary
     }
 
@@ -93,29 +108,13 @@ public final class Ingestor {
     }
 
     /// One fetched (or refused) message before the decision.
-    private enum Fetched {
+    enum Fetched {
         case mail(ReadMail)
         case tooLarge(Int)
     }
 
-    /// Fetches and reads a batch, then decides and records all of it in one transaction.
-    private func ingest(_ batch: [UInt32], sizes: [UInt32: Int], validity: Int64) throws -> [(UInt32, InboundOutcome)] {
-        let ownAddresses = relay.ownAddresses
-        var fetched: [(UInt32, Fetched)] = []
-        for uid in batch {
-            if let size = sizes[uid], size > mailbox.maxMessageSize {
-                fetched.append((uid, .tooLarge(size)))
-                continue
-            }
-            switch Result(catching: { () throws(MailError) -> [UInt8] in try client.fetch(uid: uid, limit: mailbox.maxMessageSize) }) {
-            case .success(let raw):
-                fetched.append((uid, .mail(ReadMail(raw: raw, ownAddresses: ownAddresses))))
-            case .failure(let error):
-                // A `where` clause on a typed-throws catch crashes Swift 6.3's SILGen: match here.
-                guard error.kind == .invalidInput else { throw error }
-                fetched.append((uid, .tooLarge(sizes[uid] ?? mailbox.maxMessageSize + 1)))
-            }
-        }
+    /// Decides and records a fetched batch in one transaction, with the checkpoint.
+    private func ingest(_ fetched: [(UInt32, Fetched)], validity: Int64) throws -> [(UInt32, InboundOutcome)] {
         let now = relay.now()
         let results = try relay.store.write { tx -> [(UInt32, InboundOutcome, String?)] in
             var results: [(UInt32, InboundOutcome, String?)] = []
@@ -142,9 +141,17 @@ public final class Ingestor {
                     results.append((uid, outcome, mail.messageID))
                 }
             }
+            // The checkpoint commits with the outcomes: once per batch.
+            if let highest = fetched.map({ Int64($0.0) }).max() {
+                let previous = try tx.checkpoint(mailbox: mailbox.name)
+                let last = previous?.uidValidity == validity ? max(previous?.lastUid ?? 0, highest) : highest
+                try tx.save(CheckpointRecord(mailbox: mailbox.name, uidValidity: validity, lastUid: last, updatedAt: now))
+            }
             return results
         }
         for (uid, outcome, messageID) in results {
+            // Metadata costs per message: only when the line is logged.
+            guard logger.logLevel <= (outcome.status == .failed ? .error : .info) else { continue }
             var log = logger
             log[metadataKey: "uid"] = "\(uid)"
             if let messageID { log[metadataKey: "message-id"] = "\(messageID)" }
@@ -159,12 +166,8 @@ public final class Ingestor {
             hash: mail?.hash ?? "", status: outcome.status.rawValue, reason: outcome.reason,
             fromAddress: mail?.from?.address, subject: mail?.subject, size: size, raw: Data(mail?.raw ?? []),
             commentId: outcome.commentId, receivedAt: now))
-        if let commentId = outcome.commentId, var comment = try tx.comment(id: commentId) {
-            comment.inboundId = inbound.id
-            try tx.update(comment)
+        if let commentId = outcome.commentId {
+            try tx.setInbound(commentId: commentId, inboundId: inbound.id!)
         }
-        let previous = try tx.checkpoint(mailbox: mailbox.name)
-        let last = previous?.uidValidity == validity ? max(previous?.lastUid ?? 0, Int64(uid)) : Int64(uid)
-        try tx.save(CheckpointRecord(mailbox: mailbox.name, uidValidity: validity, lastUid: last, updatedAt: now))
     }
 }

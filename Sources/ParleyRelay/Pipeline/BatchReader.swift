@@ -1,0 +1,149 @@
+import Foundation
+import ParleyCore
+import ParleyMail
+
+/// The IMAP side of an ingest pass, on its own thread: fetches and reads (parses,
+/// extracts, classifies) each batch ahead of the thread that decides and commits, and
+/// moves each batch out of the inbox once the other thread says it is committed.
+///
+/// The IMAP connection belongs to this reader from `run()` until `finish()` returns,
+/// so a libcurl handle is never used by two threads at once. Moves happen only after
+/// the commit (the caller hands them over then) and in commit order; a crash between
+/// the two leaves messages whose outcome is recorded in the inbox, which the next pass
+/// moves without processing them again.
+final class BatchReader: @unchecked Sendable {
+    private let client: any MailboxClient
+    private let mailbox: ParleyConfig.Mailbox
+    private let sizes: [UInt32: Int]
+    private let ownAddresses: [String]
+    private let batches: [[UInt32]]
+    /// How many batches may be read before the one being committed.
+    private let ahead = 2
+
+    private let condition = NSCondition()
+    private var ready: [Int: Result<[(UInt32, Ingestor.Fetched)], MailError>] = [:]
+    private var moves: [[(UInt32, Bool)]] = []
+    private var finished = false
+    private var exited = false
+    private var taken = 0
+    private var moved = 0
+    private var moveError: MailError?
+
+    init(client: any MailboxClient, mailbox: ParleyConfig.Mailbox, sizes: [UInt32: Int], ownAddresses: [String], batches: [[UInt32]]) {
+        self.client = client
+        self.mailbox = mailbox
+        self.sizes = sizes
+        self.ownAddresses = ownAddresses
+        self.batches = batches
+    }
+
+    /// The reader thread's loop: moves first (they free the inbox), then reading ahead.
+    func run() {
+        var next = 0
+        var readFailed = false
+        condition.lock()
+        while true {
+            if !moves.isEmpty {
+                let items = moves.removeFirst()
+                condition.unlock()
+                let error = move(items)
+                condition.lock()
+                if let error {
+                    if moveError == nil { moveError = error }
+                    moves.removeAll()
+                    readFailed = true
+                } else {
+                    moved += items.count
+                }
+                condition.broadcast()
+                continue
+            }
+            if finished { break }
+            if !readFailed && moveError == nil && next < batches.count && next < taken + ahead {
+                let index = next
+                next += 1
+                condition.unlock()
+                let result = read(batches[index])
+                condition.lock()
+                if case .failure = result { readFailed = true }
+                ready[index] = result
+                condition.broadcast()
+                continue
+            }
+            condition.wait()
+        }
+        exited = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Batch `index`, once read; throws what fetching it (or an earlier move) threw.
+    func take(_ index: Int) throws(MailError) -> [(UInt32, Ingestor.Fetched)] {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[index] == nil && moveError == nil && !exited { condition.wait() }
+        if let moveError { throw moveError }
+        guard let result = ready.removeValue(forKey: index) else {
+            throw MailError(.protocolError, "the IMAP reader stopped before batch \(index)")
+        }
+        taken = index + 1
+        condition.broadcast()
+        return try result.get()
+    }
+
+    /// Hands over a committed batch: (uid, rejected) pairs.
+    func moveOut(_ items: [(UInt32, Bool)]) {
+        condition.lock()
+        moves.append(items)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Lets the reader do the moves handed over, stops it and waits for it; returns how
+    /// many messages it moved, or throws the first move failure. Safe to call twice.
+    @discardableResult
+    func finish() throws(MailError) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        finished = true
+        condition.broadcast()
+        while !exited { condition.wait() }
+        if let moveError {
+            self.moveError = nil
+            throw moveError
+        }
+        let n = moved
+        moved = 0
+        return n
+    }
+
+    private func move(_ items: [(UInt32, Bool)]) -> MailError? {
+        do {
+            try client.move(uids: items.filter { !$0.1 }.map(\.0), to: mailbox.processedFolder)
+            try client.move(uids: items.filter { $0.1 }.map(\.0), to: mailbox.rejectedFolder)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func read(_ batch: [UInt32]) -> Result<[(UInt32, Ingestor.Fetched)], MailError> {
+        var fetched: [(UInt32, Ingestor.Fetched)] = []
+        fetched.reserveCapacity(batch.count)
+        for uid in batch {
+            if let size = sizes[uid], size > mailbox.maxMessageSize {
+                fetched.append((uid, .tooLarge(size)))
+                continue
+            }
+            switch Result(catching: { () throws(MailError) -> [UInt8] in try client.fetch(uid: uid, limit: mailbox.maxMessageSize) }) {
+            case .success(let raw):
+                fetched.append((uid, .mail(ReadMail(raw: raw, ownAddresses: ownAddresses))))
+            case .failure(let error):
+                // A `where` clause on a typed-throws catch crashes Swift 6.3's SILGen: match here.
+                guard error.kind == .invalidInput else { return .failure(error) }
+                fetched.append((uid, .tooLarge(sizes[uid] ?? mailbox.maxMessageSize + 1)))
+            }
+        }
+        return .success(fetched)
+    }
+}
