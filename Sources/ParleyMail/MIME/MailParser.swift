@@ -95,35 +95,38 @@ public enum MailParser {
     /// that every message has. A bare body whose first line happens to hold a colon
     /// is not mistaken for a message.
     public static func looksLikeMessage(_ bytes: [UInt8]) -> Bool {
-        var sawKnown = false
-        var lineStart = 0
-        var lines = 0
-        while lineStart < bytes.count && lines < 500 {
-            var end = lineStart
-            while end < bytes.count && bytes[end] != 10 { end += 1 }
-            var lineEnd = end
-            if lineEnd > lineStart && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            if lineEnd == lineStart { return sawKnown && lines > 0 }
-            let first = bytes[lineStart]
-            if first == 32 || first == 9 {
-                if lines == 0 { return false }
-            } else if lines == 0 && lineEnd - lineStart >= 5 && bytes[lineStart..<(lineStart + 5)].elementsEqual("From ".utf8) {
-                // An mbox "From " separator line.
-            } else {
-                var i = lineStart
-                while i < lineEnd && bytes[i] > 32 && bytes[i] < 127 && bytes[i] != 58 { i += 1 }
-                guard i > lineStart, i < lineEnd, bytes[i] == 58 else { return false }
-                if !sawKnown {
-                    let name = bytes[lineStart..<i]
-                    sawKnown = knownFieldNames.contains { known in
-                        known.count == name.count && zip(known, name).allSatisfy { $0 == ($1 | 0x20) }
+        bytes.withUnsafeBufferPointer { bytes in
+            var sawKnown = false
+            var lineStart = 0
+            var lines = 0
+            while lineStart < bytes.count && lines < 500 {
+                // memchr for the line end: a bounds-checked byte loop here was 2% of the read path.
+                let end = memchr(bytes.baseAddress! + lineStart, 0x0A, bytes.count - lineStart)
+                    .map { $0.assumingMemoryBound(to: UInt8.self) - UnsafeMutablePointer(mutating: bytes.baseAddress!) } ?? bytes.count
+                var lineEnd = end
+                if lineEnd > lineStart && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
+                if lineEnd == lineStart { return sawKnown && lines > 0 }
+                let first = bytes[lineStart]
+                if first == 32 || first == 9 {
+                    if lines == 0 { return false }
+                } else if lines == 0 && lineEnd - lineStart >= 5 && bytes[lineStart..<(lineStart + 5)].elementsEqual("From ".utf8) {
+                    // An mbox "From " separator line.
+                } else {
+                    var i = lineStart
+                    while i < lineEnd && bytes[i] > 32 && bytes[i] < 127 && bytes[i] != 58 { i += 1 }
+                    guard i > lineStart, i < lineEnd, bytes[i] == 58 else { return false }
+                    if !sawKnown {
+                        let name = bytes[lineStart..<i]
+                        sawKnown = knownFieldNames.contains { known in
+                            known.count == name.count && zip(known, name).allSatisfy { $0 == ($1 | 0x20) }
+                        }
                     }
                 }
+                lines += 1
+                lineStart = end + 1
             }
-            lines += 1
-            lineStart = end + 1
+            return sawKnown
         }
-        return sawKnown
     }
 
     /// Lower-case names of fields that every real message has one of (compared by ORing
