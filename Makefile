@@ -1,7 +1,7 @@
 # Parley: `make demo` and `make test` are the whole set-up on a fresh machine.
 SHELL := /bin/bash
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libgmime-3.0-dev libxml2-dev pkg-config \
-                dovecot-imapd python3-aiosmtpd openssl chromium
+                dovecot-imapd python3-aiosmtpd openssl chromium fonts-wqy-zenhei
 SWIFT_BUILD_FLAGS ?=
 TEST_SERVERS_DIR := $(CURDIR)/.build-servers
 
