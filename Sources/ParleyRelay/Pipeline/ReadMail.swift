@@ -22,15 +22,21 @@ struct ReadMail {
         messageID = parsed.header("Message-ID").map(MessageIDs.parse)?.first
         from = parsed.header("From").flatMap(ReadMail.firstAddress)
         subject = parsed.header("Subject")
-        let body: String
+        // HTML-only mail: the client's quote structures are cut from the HTML before it
+        // becomes text; what they held is part of what was elided, kept with the rest.
+        var body = ""
+        var htmlQuoted = ""
         if let text = parsed.text {
             body = text
         } else if let html = parsed.html {
-            body = HTMLText.text(html, removingQuotes: true)
-        } else {
-            body = ""
+            (body, htmlQuoted) = HTMLText.convert(html, removingQuotes: true)
         }
-        extracted = ReplyExtractor.extract(body)
+        var extracted = ReplyExtractor.extract(body)
+        let quoted = htmlQuoted.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !quoted.isEmpty {
+            extracted.elided = extracted.elided.isEmpty ? quoted : extracted.elided + "\n\n" + quoted
+        }
+        self.extracted = extracted
         classification = MessageClassifier(ownAddresses: ownAddresses).classify(parsed, trimmedText: extracted.text)
     }
 
