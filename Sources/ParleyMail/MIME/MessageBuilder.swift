@@ -89,6 +89,18 @@ public enum MessageBuilder {
 
     /// Control characters (CR, LF, …) become spaces: nothing can start a new header line.
     static func singleLine(_ s: String) -> String {
+        // Most values have nothing to replace: check the bytes first (U+2028/U+2029 are
+        // E2 80 A8/A9 in UTF-8), and only then rebuild scalar by scalar.
+        var clean = true
+        var previous: (UInt8, UInt8) = (0, 0)
+        for b in s.utf8 {
+            if b < 0x20 || b == 0x7F || (previous == (0xE2, 0x80) && (b == 0xA8 || b == 0xA9)) {
+                clean = false
+                break
+            }
+            previous = (previous.1, b)
+        }
+        if clean { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {

@@ -17,7 +17,13 @@ final class FanoutRenderer {
     /// The per-recipient string keys, in marker order.
     private let keys: [String]
     private var plans: [String: Plan?] = [:]
-    private let usable: Bool
+    /// Whether markers can be used at all; decided on first use. A single recipient is
+    /// rendered in full (a plan would cost more than it saves).
+    private lazy var usable: Bool = recipients > 1 && !shared.values.contains { value in
+        guard let s = value as? String else { return false }
+        return FanoutRenderer.hasMarkerCharacter(s)
+    }
+    private let recipients: Int
 
     private enum Piece {
         case text(String)
@@ -29,14 +35,22 @@ final class FanoutRenderer {
     static let open: Character = "\u{F8F0}"
     static let close: Character = "\u{F8F1}"
 
-    init(templates: MailTemplates, shared: [String: Any], keys: [String]) {
+    init(templates: MailTemplates, shared: [String: Any], keys: [String], recipients: Int) {
         self.templates = templates
         self.shared = shared
         self.keys = keys
-        usable = !shared.values.contains { value in
-            guard let s = value as? String else { return false }
-            return s.contains(FanoutRenderer.open) || s.contains(FanoutRenderer.close)
+        self.recipients = recipients
+    }
+
+    /// Whether U+F8F0 or U+F8F1 (EF A3 B0 / EF A3 B1 in UTF-8) occurs.
+    static func hasMarkerCharacter(_ s: String) -> Bool {
+        var a: UInt8 = 0, b: UInt8 = 0
+        for c in s.utf8 {
+            if a == 0xEF && b == 0xA3 && (c == 0xB0 || c == 0xB1) { return true }
+            a = b
+            b = c
         }
+        return false
     }
 
     /// The template rendered for one recipient: `values` for `keys`, `flags` as given.

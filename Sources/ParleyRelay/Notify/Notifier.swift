@@ -25,9 +25,10 @@ struct Notifier {
         let subject = "\(displayName(author)) published \(post.title)"
         var shared = baseContext(post: post)
         shared["author"] = displayName(author)
-        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys)
+        let recipients = try recipientsForPost(post, tx: tx)
+        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys, recipients: recipients.count)
         var queued: [OutboundRecord] = []
-        for person in try recipientsForPost(post, tx: tx) {
+        for person in recipients {
             let token = relay.codec.encode(ReplyToken(target: .post, targetID: post.number!, recipientID: person.id!, issuedDay: relay.today))
             let bodies = render("new-post", renderer, recipient: person, token: token, flags: [:])
             queued.append(try queue(kind: "new-post", template: "new-post", subject: subject, to: person, token: token,
@@ -66,7 +67,7 @@ struct Notifier {
         shared["is_reply"] = parentAuthor != nil
         shared["parent_author"] = parentAuthor.map(displayName) ?? ""
         let subject = "Re: \(post.title)"
-        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys)
+        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys, recipients: recipients.count)
 
         var queued: [OutboundRecord] = []
         queued.reserveCapacity(recipients.count)
