@@ -24,6 +24,8 @@ final class FanoutRenderer {
         return FanoutRenderer.hasMarkerCharacter(s)
     }
     private let recipients: Int
+    /// How many renders were made by substitution (for tests).
+    private(set) var substituted = 0
 
     private enum Piece {
         case text(String)
@@ -58,6 +60,7 @@ final class FanoutRenderer {
         var context = shared
         for (k, v) in flags { context[k] = v }
         if usable, keys.allSatisfy({ !(values[$0] ?? "").isEmpty }), let plan = plan(name, flags: flags, context: context) {
+            substituted += 1
             var out = ""
             for piece in plan {
                 switch piece {
