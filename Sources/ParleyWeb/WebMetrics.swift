@@ -25,17 +25,25 @@ public final class WebMetrics: Sendable {
     /// The Prometheus text exposition, gauges refreshed.
     func render(relay: Relay, health: HealthBoard) -> String {
         if let depth = try? relay.store.read({ try $0.outboxDepth() }) {
-            registry.makeGauge(name: "parley_outbox_depth", labels: [],
-                               help: "Outbound messages waiting to be sent (queued or deferred).").set(Double(depth))
+            registry.makeGauge(descriptor: Self.outboxDepth, labels: []).set(Double(depth))
         }
         for (name, board) in health.snapshot {
-            registry.makeGauge(name: "parley_last_successful_poll_timestamp_seconds", labels: [("mailbox", name)],
-                               help: "Unix time of the mailbox's last successful ingest pass (0: none yet).")
+            registry.makeGauge(descriptor: Self.lastPoll, labels: [("mailbox", name)])
                 .set(board.lastSuccess?.timeIntervalSince1970 ?? 0)
-            registry.makeGauge(name: "parley_mailbox_up", labels: [("mailbox", name)],
-                               help: "1 while the mailbox's ingest loop is working, 0 while it starts, fails or has stopped.")
+            registry.makeGauge(descriptor: Self.mailboxUp, labels: [("mailbox", name)])
                 .set(Double(board.state == "ok" ? 1 : 0))
         }
         return registry.emitToString()
     }
+
+    // The gauges' names: namespace, name and unit joined by underscores (an empty unit is left out).
+    private static var outboxDepth: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "parley", metricName: "outbox_depth", unitName: "",
+        helpText: "Outbound messages waiting to be sent (queued or deferred).") }
+    private static var lastPoll: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "parley", metricName: "last_successful_poll_timestamp", unitName: "seconds",
+        helpText: "Unix time of the mailbox's last successful ingest pass (0: none yet).") }
+    private static var mailboxUp: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "parley", metricName: "mailbox_up", unitName: "",
+        helpText: "1 while the mailbox's ingest loop is working, 0 while it starts, fails or has stopped.") }
 }
