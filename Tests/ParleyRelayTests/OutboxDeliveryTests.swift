@@ -58,7 +58,8 @@ struct OutboxDeliveryTests {
         let h = try RelayHarness()
         let clock = TestClock()
         // A port nothing listens on: bind one, learn it, close it.
-        let closedPort = try Self.closedPort()
+        let closedPort = TestServers.freePort()
+        try #require(closedPort != 0, "could not find a free port")
         let down = h.variant(clock: clock) { $0.smtp.server.url = "smtp://127.0.0.1:\(closedPort)" }
         let recipients = try Self.queueFour(h, down)
         let summary = try down.flushOutbox()
@@ -97,20 +98,5 @@ struct OutboxDeliveryTests {
         // A refused address is a hard bounce for its owner.
         #expect(try h.person(bad)?.bounceScore == 1)
         #expect(try h.person(slow)?.bounceScore == 0)
-    }
-
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw TestServerError("could not find a free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
