@@ -53,6 +53,10 @@ extension Relay {
         try StaticViews(relay: self).render(postId: postId)
     }
 
+    private static var unknownRecipient: WebRefusal {
+        WebRefusal(.gone, "This link was for someone who is no longer known here: there is nothing to unsubscribe.")
+    }
+
     /// What `/unsubscribe/{token}` would unsubscribe; reads only.
     public func unsubscribeScope(token text: String) throws -> Result<UnsubscribeScope, WebRefusal> {
         switch verify(text, kinds: [.post, .comment]) {
@@ -60,7 +64,7 @@ extension Relay {
         case let .success(token):
             return try store.read { tx in
                 guard let scope = try UnsubscribeScope(token, tx: tx) else {
-                    return .failure(WebRefusal(.gone, "This link was for someone who is no longer known here: there is nothing to unsubscribe."))
+                    return .failure(Self.unknownRecipient)
                 }
                 return .success(scope)
             }
@@ -75,7 +79,7 @@ extension Relay {
         case let .success(token):
             let result: Result<UnsubscribeScope, WebRefusal> = try store.write { tx in
                 guard let scope = try UnsubscribeScope(token, tx: tx) else {
-                    return .failure(WebRefusal(.gone, "This link was for someone who is no longer known here: there is nothing to unsubscribe."))
+                    return .failure(Self.unknownRecipient)
                 }
                 let line = try scope.apply(tx: tx, now: now(), channel: "web")
                 logger.info("\(line)")
@@ -133,7 +137,7 @@ extension Relay {
             return .failure(WebRefusal(.wrongKind, "This link is not a moderation request. To confirm your comment, reply to the email."))
         }
         let writer = try tx.person(id: comment.authorId)
-        let name = writer?.name ?? writer.map { String($0.email.split(separator: "@").first ?? "someone") } ?? "someone"
+        let name = writer?.displayName ?? "someone"
         return .success(HeldComment(commentId: comment.id!, postId: post.id, postTitle: post.title, postURL: StaticViews.safeLink(post.url),
                                     authorName: name, body: comment.body, holdReason: comment.holdReason, status: comment.status))
     }

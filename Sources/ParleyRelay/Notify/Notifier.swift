@@ -163,9 +163,12 @@ struct Notifier {
     /// The stable Message-ID standing for a comment the recipient has no email of.
     func commentID(_ comment: CommentRecord) -> String { "parley.comment.\(comment.id!)@\(relay.messageIDDomain)" }
 
-    func displayName(_ person: PersonRecord) -> String {
-        person.name ?? String(person.email.split(separator: "@").first ?? "someone")
-    }
+    func displayName(_ person: PersonRecord) -> String { person.displayName }
+}
+
+extension PersonRecord {
+    /// The name a person is shown by: their display name, else their address's local part.
+    var displayName: String { name ?? String(email.split(separator: "@").first ?? "someone") }
 }
 
 /// The `msg-id` syntax of RFC 5322 §3.6.4 in its common dot-atom form, for Message-IDs
