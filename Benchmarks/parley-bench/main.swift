@@ -4,12 +4,14 @@ import Foundation
 
 let args = CommandLine.arguments.dropFirst()
 guard let which = args.first else {
-    print("usage: parley-bench mail [N] | ingest [N] | latency [N] | fanout SERVERS_DIR [N]")
+    print("usage: parley-bench mail [N] | build [N] | ingest [N] | latency [N] | fanout SERVERS_DIR [N]")
     exit(2)
 }
 switch which {
 case "mail":
     MailBench.run(Array(args.dropFirst()))
+case "build":
+    BuildBench.run(Array(args.dropFirst()))
 case "ingest":
     do { try IngestBench.throughput(Array(args.dropFirst())) } catch { print("ingest benchmark failed: \(error)"); exit(1) }
 case "latency":

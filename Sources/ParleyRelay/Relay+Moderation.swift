@@ -5,7 +5,7 @@ extension Relay {
     /// Publishes (and notifies) or rejects a held comment, then rewrites its post's
     /// static views and sends the webhook (as a decision by email does).
     public func moderate(commentId: Int64, approve: Bool) throws {
-        try store.write { tx in
+        try writeNotifying { tx in
             guard let comment = try tx.comment(id: commentId) else { throw AdminError("no comment \(commentId)") }
             guard comment.status == "pending" || comment.status == "unconfirmed" else {
                 throw AdminError("comment \(commentId) is \(comment.status), not pending")

@@ -108,7 +108,7 @@ extension Relay {
         case let .failure(refusal): return .failure(refusal)
         case let .success(t): token = t
         }
-        let result: Result<ModerationResult, WebRefusal> = try store.write { tx in
+        let result: Result<ModerationResult, WebRefusal> = try writeNotifying { tx in
             switch try heldComment(token, tx: tx) {
             case let .failure(refusal): return .failure(refusal)
             case let .success(held):

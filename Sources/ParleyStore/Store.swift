@@ -68,12 +68,28 @@ public struct StoreTransaction {
 
     /// Runs `body` in a savepoint: if it throws, its writes are undone and the error
     /// rethrown, while the enclosing transaction goes on.
+    ///
+    /// Inside a transaction the three statements are kept prepared (the ingest opens one
+    /// savepoint per message, and compiling them each time was a visible share of it).
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
-        try db.inSavepoint {
-            result = try body()
-            return .commit
+        guard db.isInsideTransaction else {
+            var result: T?
+            try db.inSavepoint {
+                result = try body()
+                return .commit
+            }
+            return result!
         }
-        return result!
+        try db.cachedStatement(sql: "SAVEPOINT parley").execute()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT parley").execute()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT parley").execute()
+            throw error
+        }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT parley").execute()
+        return result
     }
 }

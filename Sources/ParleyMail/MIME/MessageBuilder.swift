@@ -78,12 +78,21 @@ public enum MessageBuilder {
 
     private static func textPart(subtype: String, _ text: String) -> UnsafeMutablePointer<GMimeTextPart> {
         let part = g_mime_text_part_new_with_subtype(subtype)!
+        let object = parley_text_part_as_object(part)
+        // The content goes in as a stream of its UTF-8 bytes: `g_mime_text_part_set_text`
+        // would scan every byte to guess a charset we already know.
         // GMime writes the content as given: normalise to LF here, the CRLF filter on
         // output then makes every line end in CRLF.
-        let normalised = text.normalisingLineEndings()
-        g_mime_text_part_set_charset(part, "utf-8")
-        g_mime_text_part_set_text(part, normalised)
-        g_mime_part_set_content_encoding(UnsafeMutablePointer(OpaquePointer(part)), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+        var normalised = text.normalisingLineEndings()
+        let stream = normalised.withUTF8 { bytes in
+            g_mime_stream_mem_new_with_buffer(UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+        let content = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT)
+        g_mime_part_set_content(parley_as_part(object), content)
+        parley_object_unref(content)
+        parley_object_unref(stream)
+        g_mime_object_set_content_type_parameter(object, "charset", "utf-8")
+        g_mime_part_set_content_encoding(parley_as_part(object), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
         return part
     }
 

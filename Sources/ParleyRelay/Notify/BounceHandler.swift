@@ -37,17 +37,13 @@ struct BounceHandler {
     /// Finds the outbound message a bounce is about.
     private func match(_ report: BounceReport, mail: ReadMail, tx: StoreTransaction) throws -> (OutboundRecord, String)? {
         let addresses = relay.notifyAddresses
-        for header in Relay.recipientHeaders {
-            for value in mail.parsed.headers(named: header) {
-                for address in ReadMail.addresses(value) {
-                    guard let text = addresses.bounceToken(in: address.address),
-                          let token = try? relay.codec.decode(text, today: relay.today),
-                          token.target == .outbound,
-                          let outbound = try tx.outbound(id: token.targetID),
-                          outbound.recipientId == token.recipientID else { continue }
-                    return (outbound, "its VERP address")
-                }
-            }
+        for address in mail.recipientAddresses {
+            guard let text = addresses.bounceToken(in: address.address),
+                  let token = try? relay.codec.decode(text, today: relay.today),
+                  token.target == .outbound,
+                  let outbound = try tx.outbound(id: token.targetID),
+                  outbound.recipientId == token.recipientID else { continue }
+            return (outbound, "its VERP address")
         }
         if let id = report.originalMessageID, let outbound = try tx.outbound(messageId: id) {
             return (outbound, "the returned Message-ID")

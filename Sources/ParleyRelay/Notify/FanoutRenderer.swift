@@ -16,14 +16,13 @@ final class FanoutRenderer {
     private let shared: [String: Any]
     /// The per-recipient string keys, in marker order.
     private let keys: [String]
+    /// Plans by template and flags; `lock` guards them and `substituted`, since a
+    /// ``NotificationBatch`` may render on more than one thread.
     private var plans: [String: Plan?] = [:]
-    /// Whether markers can be used at all; decided on first use. A single recipient is
-    /// rendered in full (a plan would cost more than it saves).
-    private lazy var usable: Bool = recipients > 1 && !shared.values.contains { value in
-        guard let s = value as? String else { return false }
-        return FanoutRenderer.hasMarkerCharacter(s)
-    }
-    private let recipients: Int
+    private let lock = NSLock()
+    /// Whether markers can be used at all. A single recipient is rendered in full (a
+    /// plan would cost more than it saves).
+    private let usable: Bool
     /// How many renders were made by substitution (for tests).
     private(set) var substituted = 0
 
@@ -41,7 +40,10 @@ final class FanoutRenderer {
         self.templates = templates
         self.shared = shared
         self.keys = keys
-        self.recipients = recipients
+        self.usable = recipients > 1 && !shared.values.contains { value in
+            guard let s = value as? String else { return false }
+            return FanoutRenderer.hasMarkerCharacter(s)
+        }
     }
 
     /// Whether U+F8F0 or U+F8F1 (EF A3 B0 / EF A3 B1 in UTF-8) occurs.
@@ -60,7 +62,7 @@ final class FanoutRenderer {
         var context = shared
         for (k, v) in flags { context[k] = v }
         if usable, keys.allSatisfy({ !(values[$0] ?? "").isEmpty }), let plan = plan(name, flags: flags, context: context) {
-            substituted += 1
+            lock.withLock { substituted += 1 }
             var out = ""
             for piece in plan {
                 switch piece {
@@ -78,6 +80,8 @@ final class FanoutRenderer {
 
     private func plan(_ name: String, flags: [String: Bool], context: [String: Any]) -> Plan? {
         let key = name + "|" + flags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        lock.lock()
+        defer { lock.unlock() }
         if let cached = plans[key] { return cached }
         var plan: Plan?
         if let source = templates.source(name), !keys.contains(where: { source.contains("(\($0))") }) {

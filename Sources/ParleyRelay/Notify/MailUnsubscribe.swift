@@ -21,12 +21,7 @@ struct MailUnsubscribe {
         case .command, .reply, .other: break
         }
         let addresses = relay.notifyAddresses
-        var texts: [String] = []
-        for header in Relay.recipientHeaders {
-            for value in mail.parsed.headers(named: header) {
-                texts += ReadMail.addresses(value).compactMap { addresses.unsubscribeToken(in: $0.address) }
-            }
-        }
+        let texts = mail.recipientAddresses.compactMap { addresses.unsubscribeToken(in: $0.address) }
         guard let first = texts.first else { return nil }
         for text in texts {
             guard let token = try? relay.codec.decode(text, today: relay.today) else { continue }

@@ -30,7 +30,7 @@ struct Notifier {
         var queued: [OutboundRecord] = []
         for person in recipients {
             let token = relay.codec.encode(ReplyToken(target: .post, targetID: post.number!, recipientID: person.id!, issuedDay: relay.today))
-            let bodies = render("new-post", renderer, recipient: person, token: token, flags: [:])
+            let bodies = { render("new-post", renderer, recipient: person, token: token, flags: [:]) }
             queued.append(try queue(kind: "new-post", template: "new-post", subject: subject, to: person, token: token,
                                     references: [threadRoot(post)], post: post, commentId: nil, context: [:], bodies: bodies, tx: tx))
         }
@@ -58,7 +58,7 @@ struct Notifier {
         guard !recipients.isEmpty else { return [] }
 
         var known: [Int64: [Int64?: String]] = [:]  // recipient → (comment or nil for the post) → Message-ID
-        for k in try tx.knownMessageIDs(postId: post.id, commentIds: path.map { $0.id! }) where known[k.recipientId]?[k.commentId] == nil {
+        for k in try tx.threadMessageIDs(postId: post.id, commentIds: path.map { $0.id! }) where known[k.recipientId]?[k.commentId] == nil {
             known[k.recipientId, default: [:]][k.commentId] = k.messageId
         }
         var shared = baseContext(post: post)
@@ -83,7 +83,8 @@ struct Notifier {
                 }
             }
             let token = relay.codec.encode(ReplyToken(target: .comment, targetID: comment.id!, recipientID: id, issuedDay: relay.today))
-            let bodies = render("new-comment", renderer, recipient: person, token: token, flags: ["to_you": parentAuthor?.id == id])
+            let toYou = parentAuthor?.id == id
+            let bodies = { render("new-comment", renderer, recipient: person, token: token, flags: ["to_you": toYou]) }
             queued.append(try queue(kind: "new-comment", template: "new-comment", subject: subject, to: person, token: token,
                                     references: references, post: post, commentId: comment.id, context: [:], bodies: bodies, tx: tx))
         }
@@ -125,10 +126,13 @@ struct Notifier {
     /// Renders, builds and queues one message to one person.
     ///
     /// The envelope sender is a VERP address whose token names this outbound row and its
-    /// recipient (see ``NotifyAddresses``), so it is set once the row has its id.
+    /// recipient (see ``NotifyAddresses``): the row's id is taken first. Inside a
+    /// ``NotificationBatch`` the rendering and building happen on its worker thread and
+    /// the row is inserted before the batch's transaction commits; otherwise here and now.
+    /// `bodies` renders the text and HTML parts (else the templates with `context`).
     func queue(kind: String, template: String, subject: String, to person: PersonRecord, token: String,
                references: [String], post: PostRecord?, commentId: Int64?, context: [String: Any],
-               bodies: (text: String, html: String?)? = nil, tx: StoreTransaction) throws -> OutboundRecord {
+               bodies: (() -> (text: String, html: String?))? = nil, tx: StoreTransaction) throws -> OutboundRecord {
         let now = relay.now()
         // The token makes a reply findable even when the reply address was dropped;
         // random bytes make each Message-ID unique.
@@ -138,22 +142,31 @@ struct Notifier {
               let to = EmailAddress(address: person.email, name: person.name) else {
             throw AdminError("cannot address a notification to \(person.email.debugDescription): not a plain address")
         }
+        let batch = NotificationBatch.current
+        let id = try batch?.allocateId(tx: tx) ?? tx.nextOutboundId()
         let addresses = relay.notifyAddresses
-        let mail = OutgoingMail(
-            from: relay.config.smtp.from, to: to, replyTo: replyTo, subject: subject, messageID: messageID,
-            references: references, listID: listID, unsubscribeURL: unsubscribeURL(token),
-            unsubscribeMailto: "mailto:\(addresses.unsubscribeAddress(token: token))?subject=unsubscribe",
-            date: now, text: bodies?.text ?? relay.templates.render("\(template).txt", context),
-            html: bodies.map(\.html) ?? (relay.templates.has("\(template).html") ? relay.templates.render("\(template).html", context) : nil))
-        let raw = MessageBuilder.build(mail)
-        var record = try tx.insertOutbound(OutboundRecord(
-            recipientId: person.id, recipient: person.email, kind: kind, token: token, messageId: messageID,
-            envelopeFrom: relay.config.smtp.from.address, raw: Data(raw), nextAttemptAt: now,
-            postId: post?.id, commentId: commentId, createdAt: now))
-        let bounceToken = relay.codec.encode(ReplyToken(target: .outbound, targetID: record.id!, recipientID: person.id!, issuedDay: relay.today))
-        record.envelopeFrom = addresses.bounceAddress(token: bounceToken)
-        try tx.setEnvelopeFrom(outboundId: record.id!, record.envelopeFrom)
-        return record
+        let bounceToken = relay.codec.encode(ReplyToken(target: .outbound, targetID: id, recipientID: person.id!, issuedDay: relay.today))
+        var record = OutboundRecord(
+            id: id, recipientId: person.id, recipient: person.email, kind: kind, token: token, messageId: messageID,
+            envelopeFrom: addresses.bounceAddress(token: bounceToken), raw: Data(), nextAttemptAt: now,
+            postId: post?.id, commentId: commentId, createdAt: now)
+        let from = relay.config.smtp.from, templates = relay.templates, listID = listID
+        let unsubscribeURL = unsubscribeURL(token)
+        let unsubscribeMailto = "mailto:\(addresses.unsubscribeAddress(token: token))?subject=unsubscribe"
+        let make = { () -> [UInt8] in
+            let parts: (text: String, html: String?) = bodies?() ?? (templates.render("\(template).txt", context),
+                                      templates.has("\(template).html") ? templates.render("\(template).html", context) : nil)
+            return MessageBuilder.build(OutgoingMail(
+                from: from, to: to, replyTo: replyTo, subject: subject, messageID: messageID,
+                references: references, listID: listID, unsubscribeURL: unsubscribeURL,
+                unsubscribeMailto: unsubscribeMailto, date: now, text: parts.text, html: parts.html))
+        }
+        if let batch {
+            batch.add(record, make: make)
+            return record
+        }
+        record.raw = Data(make())
+        return try tx.insertOutbound(record)
     }
 
     /// The Message-ID every notification about a post refers to first, so that a mail

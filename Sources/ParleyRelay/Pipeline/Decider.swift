@@ -22,15 +22,9 @@ struct Decider {
 
     /// Looks for a token in the recipient headers, then in In-Reply-To and References
     /// (for servers that drop sub-addresses). Never guesses from the subject.
-    func findToken(_ mail: ParsedMail) -> Result<FoundToken, TokenProblem> {
-        var candidates: [String] = []
-        for header in ["To", "Cc", "Delivered-To", "X-Original-To"] {
-            for value in mail.headers(named: header) {
-                for address in ReadMail.addresses(value) {
-                    if let t = relay.replyPattern.token(in: address.address) { candidates.append(t) }
-                }
-            }
-        }
+    func findToken(_ read: ReadMail) -> Result<FoundToken, TokenProblem> {
+        let mail = read.parsed
+        var candidates: [String] = read.recipientAddresses.compactMap { relay.replyPattern.token(in: $0.address) }
         let domain = relay.messageIDDomain.lowercased()
         var ids = mail.header("In-Reply-To").map(MessageIDs.parse) ?? []
         ids += (mail.header("References").map(MessageIDs.parse) ?? []).reversed()
@@ -73,7 +67,7 @@ struct Decider {
     }
 
     private func runCommand(_ command: MailCommand, mail: ReadMail, tx: StoreTransaction) throws -> InboundOutcome {
-        guard case .success(let found) = findToken(mail.parsed) else {
+        guard case .success(let found) = findToken(mail) else {
             return InboundOutcome(.rejected, "the command \"\(command.rawValue)\" came without a valid reply token")
         }
         guard let from = mail.from, let recipient = try tx.person(id: found.token.recipientID), from.key == recipient.emailKey else {
@@ -108,7 +102,7 @@ struct Decider {
 
     private func publishReply(_ mail: ReadMail, tx: StoreTransaction) throws -> InboundOutcome {
         let found: FoundToken
-        switch findToken(mail.parsed) {
+        switch findToken(mail) {
         case .success(let f): found = f
         case .failure(.none):
             return InboundOutcome(.rejected, "not a reply to a Parley email: no reply token in To, Cc, Delivered-To, In-Reply-To or References")

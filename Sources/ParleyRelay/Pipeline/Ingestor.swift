@@ -84,11 +84,14 @@ public final class Ingestor {
         thread.stackSize = 8 << 20
         thread.start()
         defer { _ = try? reader.finish() }
+        // A third thread renders and builds the notifications while this one decides.
+        let notifications = NotificationBatch(workers: 1)
+        defer { notifications.close() }
         var done = 0
         for index in batches.indices {
             if shouldStop() { break }
             let fetched = try reader.take(index)
-            let outcomes = try ingest(fetched, validity: validity)
+            let outcomes = try ingest(fetched, validity: validity, notifications: notifications)
             for (_, outcome) in outcomes { summary.byStatus[outcome.status.rawValue, default: 0] += 1 }
             summary.fetched += fetched.count
             reader.moveOut(outcomes.map { ($0.0, $0.1.isRejected) })
@@ -113,10 +116,13 @@ public final class Ingestor {
         case tooLarge(Int)
     }
 
-    /// Decides and records a fetched batch in one transaction, with the checkpoint.
-    private func ingest(_ fetched: [(UInt32, Fetched)], validity: Int64) throws -> [(UInt32, InboundOutcome)] {
+    /// Decides and records a fetched batch in one transaction, with the checkpoint and the
+    /// notifications the decisions queued (built meanwhile on `notifications`' thread).
+    private func ingest(_ fetched: [(UInt32, Fetched)], validity: Int64, notifications: NotificationBatch) throws -> [(UInt32, InboundOutcome)] {
         let now = relay.now()
+        defer { notifications.reset() }
         let results = try relay.store.write { tx -> [(UInt32, InboundOutcome, String?)] in
+          try NotificationBatch.$current.withValue(notifications) {
             var results: [(UInt32, InboundOutcome, String?)] = []
             for (uid, item) in fetched {
                 switch item {
@@ -126,6 +132,7 @@ public final class Ingestor {
                     results.append((uid, outcome, nil))
                 case .mail(let mail):
                     var outcome: InboundOutcome
+                    let mark = notifications.mark
                     do {
                         outcome = try tx.savepoint {
                             let outcome = try Decider(relay: relay).decide(mail, tx: tx)
@@ -135,12 +142,14 @@ public final class Ingestor {
                     } catch {
                         // The decision failed (a bug, a constraint): keep the message and say
                         // why, so that it can be replayed after a fix.
+                        notifications.discard(from: mark)
                         outcome = InboundOutcome(.failed, "processing failed: \(error)")
                         try insert(uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
                     }
                     results.append((uid, outcome, mail.messageID))
                 }
             }
+            try notifications.insertAll(tx: tx)
             // The checkpoint commits with the outcomes: once per batch.
             if let highest = fetched.map({ Int64($0.0) }).max() {
                 let previous = try tx.checkpoint(mailbox: mailbox.name)
@@ -148,6 +157,7 @@ public final class Ingestor {
                 try tx.save(CheckpointRecord(mailbox: mailbox.name, uidValidity: validity, lastUid: last, updatedAt: now))
             }
             return results
+          }
         }
         for (uid, outcome, messageID) in results {
             // Metadata costs per message: only when the line is logged.

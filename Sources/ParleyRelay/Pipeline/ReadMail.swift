@@ -12,6 +12,9 @@ struct ReadMail {
     let messageID: String?
     let from: EmailAddress?
     let subject: String?
+    /// The addresses in To, Cc, Delivered-To and X-Original-To, where reply and
+    /// unsubscribe tokens are looked for (parsed here, on the reader's thread).
+    let recipientAddresses: [EmailAddress]
     let extracted: ExtractedReply
     let classification: MailClassification
 
@@ -22,6 +25,8 @@ struct ReadMail {
         messageID = parsed.header("Message-ID").map(MessageIDs.parse)?.first
         from = parsed.header("From").flatMap(ReadMail.firstAddress)
         subject = parsed.header("Subject")
+        let parsed = parsed
+        recipientAddresses = Relay.recipientHeaders.flatMap { parsed.headers(named: $0).flatMap(ReadMail.addresses) }
         // HTML-only mail: the client's quote structures are cut from the HTML before it
         // becomes text; what they held is part of what was elided, kept with the rest.
         var body = ""

@@ -1,0 +1,161 @@
+import Foundation
+import ParleyCore
+import ParleyMail
+import ParleyStore
+
+/// Notifications queued inside one write transaction, rendered and built on worker
+/// threads while the writer goes on deciding, and inserted before the transaction
+/// commits. Nothing changes for the outbox: every row is in the same transaction as the
+/// comment that caused it, with the id it was given when it was queued.
+///
+/// Without a batch (`NotificationBatch.current` nil) ``Notifier`` renders, builds and
+/// inserts each message at once, as before; a batch only moves the rendering and the
+/// GMime build (most of a notification's cost) off the writer's thread.
+///
+/// Use: `NotificationBatch.$current.withValue(batch) { … }` around the decisions,
+/// ``mark`` / ``discard(from:)`` around a savepoint that may roll back, and
+/// ``insertAll(tx:)`` before the commit.
+final class NotificationBatch: @unchecked Sendable {
+    @TaskLocal static var current: NotificationBatch?
+
+    private struct Item {
+        var record: OutboundRecord
+        var make: (() -> [UInt8])?
+        var raw: [UInt8]?
+        var dropped = false
+    }
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var nextToBuild = 0
+    private var built = 0
+    private var closing = false
+    private var nextId: Int64?
+
+    /// - Parameter workers: build threads (one beside an ingest's IMAP reader; more when
+    ///   the writer has nothing else to do, as in a fan-out).
+    init(workers: Int = 1) {
+        for n in 0..<max(1, workers) {
+            // The thread keeps the batch alive until `close()` lets it finish.
+            let thread = Thread { self.work() }
+            thread.name = "parley-build-\(n)"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+    }
+
+    /// The id the next queued row gets: read once per transaction, then counted here.
+    func allocateId(tx: StoreTransaction) throws -> Int64 {
+        let id = try nextId ?? tx.nextOutboundId()
+        nextId = id + 1
+        return id
+    }
+
+    /// Queues a row whose `raw` the worker makes with `make`.
+    func add(_ record: OutboundRecord, make: @escaping () -> [UInt8]) {
+        condition.lock()
+        items.append(Item(record: record, make: make))
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// How many rows are queued so far (for ``discard(from:)``).
+    var mark: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
+    /// Forgets the rows queued since `mark` (their savepoint rolled back).
+    func discard(from mark: Int) {
+        condition.lock()
+        for i in mark..<items.count { items[i].dropped = true }
+        condition.unlock()
+    }
+
+    /// Waits for every queued row to be built and inserts them in the caller's
+    /// transaction, in the order they were queued; then starts afresh for the next
+    /// transaction. Returns how many were inserted.
+    @discardableResult
+    func insertAll(tx: StoreTransaction) throws -> Int {
+        condition.lock()
+        while built < items.count { condition.wait() }
+        let ready = items
+        items = []
+        nextToBuild = 0
+        built = 0
+        nextId = nil
+        condition.unlock()
+        var n = 0
+        for item in ready where !item.dropped {
+            var record = item.record
+            record.raw = Data(item.raw ?? [])
+            _ = try tx.insertOutbound(record)
+            n += 1
+        }
+        return n
+    }
+
+    /// Drops whatever was not inserted (the transaction failed) and starts afresh.
+    func reset() {
+        condition.lock()
+        while built < items.count { condition.wait() }
+        items = []
+        nextToBuild = 0
+        built = 0
+        nextId = nil
+        condition.unlock()
+    }
+
+    /// Stops the workers (after the rows in hand are built).
+    func close() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func work() {
+        condition.lock()
+        while true {
+            if nextToBuild < items.count {
+                let index = nextToBuild
+                nextToBuild += 1
+                let make = items[index].make
+                let skip = items[index].dropped
+                condition.unlock()
+                let raw = skip ? [] : (make?() ?? [])
+                condition.lock()
+                items[index].raw = raw
+                items[index].make = nil
+                built += 1
+                condition.broadcast()
+                continue
+            }
+            if closing { break }
+            condition.wait()
+        }
+        condition.unlock()
+    }
+}
+
+extension Relay {
+    /// A write transaction whose notifications are rendered and built on `workers`
+    /// threads while `body` goes on, and inserted before it commits: for decisions that
+    /// notify many people at once (a held comment approved for a post with many
+    /// subscribers).
+    func writeNotifying<T>(workers: Int = 2, _ body: (StoreTransaction) throws -> T) throws -> T {
+        let batch = NotificationBatch(workers: workers)
+        defer {
+            batch.reset()
+            batch.close()
+        }
+        return try store.write { tx in
+            try NotificationBatch.$current.withValue(batch) {
+                let result = try body(tx)
+                try batch.insertAll(tx: tx)
+                return result
+            }
+        }
+    }
+}
