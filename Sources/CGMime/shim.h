@@ -22,5 +22,6 @@ static inline gboolean parley_is_group(InternetAddress *a) { return INTERNET_ADD
 static inline InternetAddressMailbox *parley_as_mailbox(InternetAddress *a) { return INTERNET_ADDRESS_MAILBOX(a); }
 static inline InternetAddressGroup *parley_as_group(InternetAddress *a) { return INTERNET_ADDRESS_GROUP(a); }
 static inline void parley_object_unref(void *o) { if (o) g_object_unref(o); }
+static inline gboolean parley_is_stream_mem(GMimeStream *s) { return GMIME_IS_STREAM_MEM(s); }
 
 #endif

@@ -24,6 +24,12 @@ public enum MailParser {
     /// `message/rfc822` parts are still built as messages by GMime.
     public static func parse(_ bytes: [UInt8]) -> ParsedMail {
         guard looksLikeMessage(bytes) else { return bareBody(bytes) }
+        if let mail = readSinglePart(bytes) { return mail }
+        return parseWithGMime(bytes)
+    }
+
+    /// The whole message through GMime's parser (every structure; see ``parse(_:)``).
+    static func parseWithGMime(_ bytes: [UInt8]) -> ParsedMail {
         _ = GMime.ready
         // GMime reads the caller's bytes in place: a GByteArray header around them
         // (g_mime_stream_mem_new_with_buffer would copy them), owned by neither the
@@ -136,6 +142,147 @@ public enum MailParser {
         "return-path", "delivered-to", "in-reply-to", "references", "reply-to", "cc", "sender",
     ].map { Array($0.utf8) }
 
+    // MARK: Single-part messages without GMime's object tree
+
+    /// Reads a message whose top-level entity is a single text part (most replies: plain
+    /// text or HTML alone) without building GMime's objects: the header block is split here
+    /// (RFC 5322 §2.2, §2.2.3) and the body is the rest of the bytes, as GMime reads them.
+    /// Only GMime's value parsers run: `Content-Type` and `Content-Disposition` (parameters,
+    /// RFC 2231) and the transfer-encoding decoder. A GMime parse creates, fills and frees a
+    /// GObject per header field plus the parser, streams and part (with a copy of the
+    /// parser options for each header list): that was most of the parse time in
+    /// `parley-bench mail parse`, and it gives nothing a single part needs.
+    ///
+    /// Returns nil, and the caller takes GMime's path, for anything else: multipart and
+    /// `message/*` entities, a non-text type, a repeated content field, a NUL byte or a
+    /// blank continuation line in the header block, or no body separator. The result is
+    /// the same ``ParsedMail`` GMime's path gives (`MailParserTests` compares both on every
+    /// fixture).
+    static func readSinglePart(_ bytes: [UInt8]) -> ParsedMail? {
+        bytes.withUnsafeBufferPointer { buf -> ParsedMail? in
+            guard let base = buf.baseAddress else { return nil }
+            let start = buf.starts(with: "From ".utf8) ? (buf.firstIndex(of: 0x0A).map { $0 + 1 } ?? buf.count) : 0
+            guard let block = headerBlock(buf, from: start) else { return nil }
+            var headers: [MailHeader] = []
+            headers.reserveCapacity(block.fields.count)
+            var contentTypeField: Range<Int>?
+            var encodingValue: String?
+            var dispositionField: Range<Int>?
+            var sawContentType = false, sawEncoding = false, sawDisposition = false
+            for field in block.fields {
+                let name = String(decoding: UnsafeBufferPointer(rebasing: buf[field.name]), as: UTF8.self)
+                let value = headerValue(UnsafeBufferPointer(rebasing: buf[field.value]))
+                headers.append(MailHeader(name: name, value: value))
+                if field.name.count >= 12, buf[field.name.lowerBound] | 0x20 == 0x63 {
+                    if name.caseInsensitiveEquals("Content-Type") {
+                        if sawContentType { return nil }
+                        sawContentType = true
+                        contentTypeField = field.value
+                    } else if name.caseInsensitiveEquals("Content-Transfer-Encoding") {
+                        if sawEncoding { return nil }
+                        sawEncoding = true
+                        encodingValue = value
+                    } else if name.caseInsensitiveEquals("Content-Disposition") {
+                        if sawDisposition { return nil }
+                        sawDisposition = true
+                        dispositionField = field.value
+                    }
+                }
+            }
+            _ = GMime.ready
+            // Content-Type: GMime's parser, with the same options, on the raw value.
+            var type = "text/plain"
+            var params: [String: String] = [:]
+            var nameParameter: String?
+            if let field = contentTypeField {
+                guard let ct = withCString(buf, field, { g_mime_content_type_parse(options.pointer, $0) }) else { return nil }
+                defer { parley_object_unref(ct) }
+                guard let media = g_mime_content_type_get_media_type(ct), strcasecmp(media, "text") == 0 else { return nil }
+                (type, params) = contentType(ct)
+                nameParameter = GMime.string(g_mime_content_type_get_parameter(ct, "name"))
+            }
+            var disposition: String?
+            var filename = nameParameter
+            if let field = dispositionField {
+                guard let d = withCString(buf, field, { g_mime_content_disposition_parse(options.pointer, $0) }) else { return nil }
+                defer { parley_object_unref(d) }
+                disposition = GMime.string(g_mime_content_disposition_get_disposition(d))?.lowercased()
+                // g_mime_part_get_filename: the disposition's filename, else the type's name.
+                if let f = GMime.string(g_mime_content_disposition_get_parameter(d, "filename")) { filename = f }
+            }
+            let encoding = encodingValue.map { g_mime_content_encoding_from_string($0) } ?? GMIME_CONTENT_ENCODING_DEFAULT
+            let body = UnsafeBufferPointer(start: base + block.bodyStart, count: buf.count - block.bodyStart)
+            let part = PartWalker.withDecoded(body, encoding: encoding) {
+                PartWalker.leaf(type: type, parameters: params, disposition: disposition, filename: filename, decoded: $0)
+            }
+            var mail = ParsedMail(headers: headers, contentType: type, parameters: params, parts: [part])
+            let readable = part.disposition != "attachment" && part.text != nil
+            if readable && type == "text/plain" { mail.text = part.text }
+            if readable && type == "text/html" { mail.html = part.text }
+            return mail
+        }
+    }
+
+    /// The fields of a header block (name and raw value, without the colon and the final
+    /// line break; a folded value keeps its inner line breaks, which decoding drops) and
+    /// where the body starts. Nil where GMime's reading could differ or there is no body
+    /// separator. ``looksLikeMessage(_:)`` has already checked every line's form.
+    private static func headerBlock(_ buf: UnsafeBufferPointer<UInt8>, from start: Int)
+        -> (fields: [(name: Range<Int>, value: Range<Int>)], bodyStart: Int)? {
+        guard let base = buf.baseAddress else { return nil }
+        var fields: [(name: Range<Int>, value: Range<Int>)] = []
+        fields.reserveCapacity(32)
+        var lineStart = start
+        while lineStart < buf.count {
+            guard let hit = memchr(base + lineStart, 0x0A, buf.count - lineStart) else { return nil }
+            let newline = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+            var lineEnd = newline
+            if lineEnd > lineStart && buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            if memchr(base + lineStart, 0, lineEnd - lineStart) != nil { return nil }
+            if lineEnd == lineStart {
+                return fields.isEmpty ? nil : (fields, newline + 1)
+            }
+            let first = buf[lineStart]
+            if first == 0x20 || first == 0x09 {
+                // A continuation line; one of only blanks is left to GMime.
+                guard !fields.isEmpty, buf[lineStart..<lineEnd].contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return nil }
+                fields[fields.count - 1].value = fields[fields.count - 1].value.lowerBound..<lineEnd
+            } else {
+                guard let colon = buf[lineStart..<lineEnd].firstIndex(of: 0x3A), colon > lineStart else { return nil }
+                for i in lineStart..<colon where buf[i] <= 0x20 || buf[i] >= 0x7F { return nil }
+                fields.append((lineStart..<colon, (colon + 1)..<lineEnd))
+            }
+            lineStart = newline + 1
+        }
+        return nil
+    }
+
+    /// Runs `body` on a NUL-terminated copy of `buf[range]`.
+    private static func withCString<R>(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (UnsafePointer<CChar>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: range.count + 1) { copy in
+            let base = copy.baseAddress!
+            UnsafeMutableRawPointer(base).copyMemory(from: buf.baseAddress! + range.lowerBound, byteCount: range.count)
+            base[range.count] = 0
+            return body(base)
+        }
+    }
+
+    /// A raw header value (the bytes after the colon) decoded: unfolded, encoded-words and
+    /// 8-bit bytes decoded (see ``EncodedWords``), surrounding blanks dropped.
+    static func headerValue(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        guard let start = raw.baseAddress else { return "" }
+        // Without the space after the colon and the folding at the ends, so that the
+        // decoded String needs no trimmed copy: the decoder drops CR and LF and the
+        // trimming below drops space and tab, and no encoded-word is next to them.
+        var lower = 0
+        var upper = raw.count
+        while lower < upper, start[lower] == 0x20 || start[lower] == 0x09 || start[lower] == 0x0D || start[lower] == 0x0A { lower += 1 }
+        while upper > lower, start[upper - 1] == 0x20 || start[upper - 1] == 0x09 || start[upper - 1] == 0x0D || start[upper - 1] == 0x0A { upper -= 1 }
+        return EncodedWords.decode(UnsafeBufferPointer(start: start + lower, count: upper - lower)).trimmingHorizontalSpace()
+    }
+
+    // MARK: GMime objects to values
+
     static func headers(of object: UnsafeMutablePointer<GMimeObject>?) -> [MailHeader] {
         guard let list = g_mime_object_get_header_list(object) else { return [] }
         let count = g_mime_header_list_get_count(list)
@@ -148,26 +295,21 @@ public enum MailParser {
             // encoded-words go through the same charset handling as bodies (see EncodedWords).
             let value: String
             if let raw = g_mime_header_get_raw_value(header) {
-                value = raw.withMemoryRebound(to: UInt8.self, capacity: 1) { start in
-                    // Without the space after the colon and the folding at the ends, so that the
-                    // decoded String needs no trimmed copy: the decoder drops CR and LF and the
-                    // trimming below drops space and tab, and no encoded-word is next to them.
-                    var lower = 0
-                    var upper = strlen(raw)
-                    while lower < upper, start[lower] == 0x20 || start[lower] == 0x09 || start[lower] == 0x0D || start[lower] == 0x0A { lower += 1 }
-                    while upper > lower, start[upper - 1] == 0x20 || start[upper - 1] == 0x09 || start[upper - 1] == 0x0D || start[upper - 1] == 0x0A { upper -= 1 }
-                    return EncodedWords.decode(UnsafeBufferPointer(start: start + lower, count: upper - lower))
-                }
+                value = raw.withMemoryRebound(to: UInt8.self, capacity: 1) { headerValue(UnsafeBufferPointer(start: $0, count: strlen(raw))) }
             } else {
-                value = GMime.string(g_mime_header_get_value(header)) ?? ""
+                value = (GMime.string(g_mime_header_get_value(header)) ?? "").trimmingHorizontalSpace()
             }
-            out.append(MailHeader(name: name, value: value.trimmingHorizontalSpace()))
+            out.append(MailHeader(name: name, value: value))
         }
         return out
     }
 
     static func contentType(of object: UnsafeMutablePointer<GMimeObject>?) -> (String, [String: String]) {
         guard let ct = g_mime_object_get_content_type(object) else { return ("text/plain", [:]) }
+        return contentType(ct)
+    }
+
+    static func contentType(_ ct: UnsafeMutablePointer<GMimeContentType>) -> (String, [String: String]) {
         let type = GMime.take(g_mime_content_type_get_mime_type(ct))?.lowercased() ?? "text/plain"
         return (type, parameters(g_mime_content_type_get_parameters(ct)))
     }

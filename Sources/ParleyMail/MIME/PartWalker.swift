@@ -54,30 +54,87 @@ struct PartWalker {
         let part = parley_as_part(object)
         let filename = GMime.string(g_mime_part_get_filename(part))
         let disp = disposition(object)
+        return PartWalker.withDecodedContent(part) { decoded in
+            PartWalker.leaf(type: type, parameters: params, disposition: disp, filename: filename, decoded: decoded)
+        }
+    }
+
+    /// A leaf part from its header values and its decoded content: the text of a textual
+    /// part in UTF-8 with LF line endings (format=flowed undone), the size of any part.
+    /// Shared by the GMime walk and ``MailParser``'s single-part reader.
+    static func leaf(type: String, parameters params: [String: String], disposition: String?, filename: String?,
+                     decoded: UnsafeBufferPointer<UInt8>) -> MailPart {
         let textual = type.hasPrefix("text/") || type == "message/delivery-status" || type == "message/global-delivery-status"
             || type == "text/rfc822-headers" || type == "message/rfc822-headers"
-        let (size, decodedText) = PartWalker.withDecodedContent(part) { decoded -> (Int, String?) in
-            // Line endings are LF from here on: CRLF is a transport detail.
-            guard textual && decoded.count <= MailParser.maxTextPartBytes else { return (decoded.count, nil) }
-            return (decoded.count, Charsets.decodeText(decoded, charset: params["charset"]))
-        }
-        var text = decodedText
+        // Line endings are LF from here on: CRLF is a transport detail.
+        var text = textual && decoded.count <= MailParser.maxTextPartBytes ? Charsets.decodeText(decoded, charset: params["charset"]) : nil
         if type == "text/plain", params["format"]?.lowercased() == "flowed", let t = text {
             text = FormatFlowed.unflow(t, delSp: params["delsp"]?.lowercased() == "yes")
         }
-        return MailPart(contentType: type, parameters: params, disposition: disp, filename: filename, size: size, text: text)
+        return MailPart(contentType: type, parameters: params, disposition: disposition, filename: filename, size: decoded.count, text: text)
     }
 
     /// Runs `body` on the part's content with its transfer encoding (base64,
-    /// quoted-printable) undone, where GMime wrote it (no copy).
+    /// quoted-printable) undone.
+    ///
+    /// The parser leaves each part's content as a window on the message's own bytes (a
+    /// memory substream). Those bytes are read in place: 7bit, 8bit and binary content is
+    /// handed over as it is, and base64, quoted-printable and uuencode are decoded with
+    /// GMime's own decoder (`g_mime_encoding_step`, what its decoding filter runs) into one
+    /// buffer. `g_mime_data_wrapper_write_to_stream` does the same work through an output
+    /// stream, a filter stream and a filter object per part, and copies the bytes twice.
+    /// Content in any other kind of stream still goes through GMime's path.
     static func withDecodedContent<R>(_ part: UnsafeMutablePointer<GMimePart>?, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        guard let wrapper = g_mime_part_get_content(part), let stream = g_mime_stream_mem_new() else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        guard let wrapper = g_mime_part_get_content(part) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        if let raw = inPlaceContent(wrapper) {
+            return withDecoded(raw, encoding: g_mime_data_wrapper_get_encoding(wrapper), body)
+        }
+        guard let stream = g_mime_stream_mem_new() else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         defer { parley_object_unref(stream) }
         g_mime_data_wrapper_write_to_stream(wrapper, stream)
         guard let array = g_mime_stream_mem_get_byte_array(parley_as_stream_mem(stream)), let data = array.pointee.data else {
             return body(UnsafeBufferPointer(start: nil, count: 0))
         }
         return body(UnsafeBufferPointer(start: data, count: Int(array.pointee.len)))
+    }
+
+    /// Runs `body` on `raw` with the transfer encoding undone: 7bit, 8bit and binary
+    /// content as it is, base64, quoted-printable and uuencode through GMime's decoder.
+    static func withDecoded<R>(_ raw: UnsafeBufferPointer<UInt8>, encoding: GMimeContentEncoding, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch encoding {
+        case GMIME_CONTENT_ENCODING_BASE64, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, GMIME_CONTENT_ENCODING_UUENCODE:
+            var state = GMimeEncoding()
+            g_mime_encoding_init_decode(&state, encoding)
+            let capacity = g_mime_encoding_outlen(&state, raw.count)
+            let decoded = [UInt8](unsafeUninitializedCapacity: max(1, capacity)) { out, written in
+                guard let input = raw.baseAddress, let output = out.baseAddress else { return }
+                written = input.withMemoryRebound(to: CChar.self, capacity: raw.count) { inChars in
+                    output.withMemoryRebound(to: CChar.self, capacity: capacity) { outChars in
+                        let n = g_mime_encoding_step(&state, inChars, raw.count, outChars)
+                        // The decoders' flush is a step over no input: nothing more comes out,
+                        // but the call keeps this the same sequence as GMime's filter.
+                        return n + g_mime_encoding_flush(&state, inChars, 0, outChars + n)
+                    }
+                }
+            }
+            return decoded.withUnsafeBufferPointer(body)
+        default:
+            return body(raw)
+        }
+    }
+
+    /// The wrapper's still-encoded content where it sits in memory: the bytes between the
+    /// bounds of a memory stream (an unbounded end is the end of its buffer). Nil for
+    /// content in any other kind of stream.
+    private static func inPlaceContent(_ wrapper: UnsafeMutablePointer<GMimeDataWrapper>) -> UnsafeBufferPointer<UInt8>? {
+        guard let stream = wrapper.pointee.stream, parley_is_stream_mem(stream) != 0,
+              let array = parley_as_stream_mem(stream).pointee.buffer else { return nil }
+        let length = gint64(array.pointee.len)
+        let start = stream.pointee.bound_start
+        let end = stream.pointee.bound_end < 0 ? length : min(stream.pointee.bound_end, length)
+        guard start >= 0, start <= end else { return nil }
+        guard let data = array.pointee.data, end > start else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: data + Int(start), count: Int(end - start))
     }
 
     static func serialize(_ object: UnsafeMutablePointer<GMimeObject>?) -> [UInt8] {
