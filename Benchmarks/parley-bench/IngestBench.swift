@@ -22,14 +22,64 @@ enum IngestBench {
         let rawRate = rawLine.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0
 
         let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
+        let cpuBefore = threadCPU(), processBefore = processCPU()
+        // Threads that end with the pass are seen by sampling /proc while it runs.
+        final class Sampler: @unchecked Sendable {
+            let lock = NSLock()
+            var seen: [String: Double] = [:]
+            var stop = false
+        }
+        let sampler = Sampler()
+        let samplerThread = Thread {
+            while sampler.lock.withLock({ !sampler.stop }) {
+                let now = threadCPU()
+                sampler.lock.withLock { for (k, v) in now { sampler.seen[k] = max(sampler.seen[k] ?? 0, v) } }
+                usleep(50_000)
+            }
+        }
+        samplerThread.start()
         let start = ContinuousClock.now
         let summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: client).pass()
         let seconds = (ContinuousClock.now - start).seconds
+        let cpuAfter = threadCPU(), processAfter = processCPU()
+        sampler.lock.withLock { sampler.stop = true }
         let queued = try env.relay.store.read { try $0.outbound(status: "queued", limit: 1_000_000).count }
         let rate = Double(summary.fetched) / seconds
         say(String(format: "parley_ingest messages=%d published=%d queued_notifications=%d seconds=%.3f per_second=%.0f",
                      summary.fetched, summary.byStatus["published"] ?? 0, queued, seconds, rate))
         say(String(format: "ratio parley/raw = %.2f (target >= 0.50)", rawRate > 0 ? rate / rawRate : 0))
+        // Where the CPU went, per message, by thread (the writer is this process's main thread).
+        var parts: [String] = []
+        let seen = sampler.lock.withLock { sampler.seen.merging(cpuAfter) { max($0, $1) } }
+        for (name, after) in seen.sorted(by: { $0.key < $1.key }) where name.hasPrefix("parley") {
+            let used = after - (cpuBefore[name] ?? 0)
+            if used > 0.01 { parts.append(String(format: "%@ %.3f ms", name, used * 1000 / Double(max(summary.fetched, 1)))) }
+        }
+        parts.append(String(format: "whole process %.3f ms", (processAfter - processBefore) * 1000 / Double(max(summary.fetched, 1))))
+        say("cpu per message by thread: " + parts.joined(separator: ", "))
+    }
+
+    /// CPU seconds used so far by this process, all threads, ended ones included.
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// CPU seconds used so far by each of this process's threads, by name (/proc).
+    static func threadCPU() -> [String: Double] {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var out: [String: Double] = [:]
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            out[name, default: 0] += (user + system) / ticks
+        }
+        return out
     }
 
     /// `parley-bench latency [N]`: with the mailbox loop running and IDLE on, the time

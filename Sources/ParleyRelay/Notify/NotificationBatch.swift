@@ -37,8 +37,10 @@ final class NotificationBatch: @unchecked Sendable {
     init(workers: Int = 1) {
         for n in 0..<max(1, workers) {
             // The thread keeps the batch alive until `close()` lets it finish.
-            let thread = Thread { self.work() }
-            thread.name = "parley-build-\(n)"
+            let thread = Thread {
+                ThreadName.set("parley-build-\(n)")
+                self.work()
+            }
             thread.stackSize = 4 << 20
             thread.start()
         }
@@ -157,5 +159,15 @@ extension Relay {
                 return result
             }
         }
+    }
+}
+
+/// The name a thread shows in `top -H`, `ps -L` and /proc (at most 15 bytes), set
+/// through /proc/thread-self/comm (Foundation's `Thread.name` does not reach the kernel).
+enum ThreadName {
+    static func set(_ name: String) {
+        guard let file = fopen("/proc/thread-self/comm", "w") else { return }
+        _ = fputs(String(decoding: name.utf8.prefix(15), as: UTF8.self), file)
+        fclose(file)
     }
 }

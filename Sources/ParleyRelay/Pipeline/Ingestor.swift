@@ -80,7 +80,10 @@ public final class Ingestor {
         // ones out of the inbox (it owns the IMAP connection meanwhile), while this thread
         // decides and commits the batch in hand.
         let reader = BatchReader(client: client, mailbox: mailbox, sizes: sizes, ownAddresses: relay.ownAddresses, batches: batches)
-        let thread = Thread { reader.run() }
+        let thread = Thread {
+            ThreadName.set("parley-read")
+            reader.run()
+        }
         thread.stackSize = 8 << 20
         thread.start()
         defer { _ = try? reader.finish() }
@@ -171,13 +174,13 @@ public final class Ingestor {
     }
 
     private func insert(uid: UInt32, validity: Int64, mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date, tx: StoreTransaction) throws {
-        let inbound = try tx.insertInbound(InboundRecord(
+        let id = try tx.recordInbound(InboundRecord(
             mailbox: mailbox.name, uidValidity: validity, uid: Int64(uid), messageId: mail?.messageID,
             hash: mail?.hash ?? "", status: outcome.status.rawValue, reason: outcome.reason,
             fromAddress: mail?.from?.address, subject: mail?.subject, size: size, raw: Data(mail?.raw ?? []),
             commentId: outcome.commentId, receivedAt: now))
         if let commentId = outcome.commentId {
-            try tx.setInbound(commentId: commentId, inboundId: inbound.id!)
+            try tx.setInbound(commentId: commentId, inboundId: id)
         }
     }
 }
