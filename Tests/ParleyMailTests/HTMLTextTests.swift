@@ -146,6 +146,8 @@ struct HTMLTextQuoteRuleTests {
     @Test(arguments: QuoteRuleCase.all)
     func rule(_ rule: QuoteRuleCase) {
         #expect(HTMLText.convert(rule.html).text == rule.text)
+        // The text-only entry point strips on the tree itself and undoes its changes.
+        #expect(HTMLText.text(rule.html) == rule.text)
     }
 }
 

@@ -40,10 +40,38 @@ struct HTMLQuoteStripper {
     private(set) var answersBetweenQuotes = false
     private var sawQuote = false
     private var textSinceQuote = false
+    /// Each node's children as they were before this stripper first changed them, in the
+    /// order of the changes (kept only when journaling).
+    private var journal: Journal?
 
-    /// Creates a stripper.
-    init(mode: Mode) {
+    /// Creates a stripper. With `journaling`, every change is recorded so that
+    /// ``undo()`` can put the tree back as it was: the quote stripping of a reply tries
+    /// truncating first and may need the untouched tree again for the surgical pass, and
+    /// undoing the few changed child lists costs far less than a deep copy of the whole tree
+    /// beforehand (`HTMLNode.deepCopy` and the freeing of the copy were about a third of the
+    /// HTML-to-text time in `parley-bench mail html`). Children arrays are copy-on-write, so
+    /// recording one is a reference, not a copy.
+    init(mode: Mode, journaling: Bool = false) {
         self.mode = mode
+        self.journal = journaling ? Journal() : nil
+    }
+
+    /// The children lists a stripper changed, as they were.
+    final class Journal {
+        fileprivate var entries: [(node: HTMLNode, children: [HTMLNode])] = []
+
+        /// Records `node`'s children before a change.
+        func willChange(_ node: HTMLNode) {
+            entries.append((node, node.children))
+        }
+    }
+
+    /// Puts back every children list this stripper changed (journaling strippers only).
+    /// The nodes it removed are the original ones again, part of the tree.
+    mutating func undo() {
+        guard let journal else { return }
+        for entry in journal.entries.reversed() { entry.node.children = entry.children }
+        journal.entries.removeAll()
     }
 
     /// Removes quotes and signatures below `node` (in place).
@@ -60,6 +88,7 @@ struct HTMLQuoteStripper {
                 switch cut {
                 case .signature:
                     keep(removed: [child])
+                    journal?.willChange(node)
                     node.children.remove(at: index)
                     continue
                 case .signatureSeparator:
@@ -79,15 +108,17 @@ struct HTMLQuoteStripper {
                     var attribution: [HTMLNode] = []
                     if attributionBefore {
                         let countBefore = node.children.count
-                        attribution = Self.extractAttribution(from: node, before: index)
+                        attribution = Self.extractAttribution(from: node, before: index, journal: journal)
                         index -= countBefore - node.children.count
                     }
                     if toDocumentEnd || mode == .truncating {
                         keep(removed: attribution + node.children[index...])
+                        journal?.willChange(node)
                         node.children.removeSubrange(index...)
                         return toDocumentEnd
                     }
                     keep(removed: attribution + [node.children[index]])
+                    journal?.willChange(node)
                     node.children.remove(at: index)
                     continue
                 }
@@ -104,6 +135,7 @@ struct HTMLQuoteStripper {
     private mutating func removeTail(of node: HTMLNode, from start: Int) {
         guard start < node.children.count else { return }
         keep(removed: node.children[start...])
+        journal?.willChange(node)
         node.children.removeSubrange(start...)
     }
 
@@ -232,7 +264,7 @@ struct HTMLQuoteStripper {
     /// the attribution and the quote go with it. The attribution may be the last line of a
     /// preceding block (`<div>…<br>On … wrote:</div>`, or the paragraph libxml2 implies around
     /// loose text), in which case only that line is taken out of the block.
-    static func extractAttribution(from node: HTMLNode, before quoteIndex: Int, depth: Int = 0) -> [HTMLNode] {
+    static func extractAttribution(from node: HTMLNode, before quoteIndex: Int, depth: Int = 0, journal: Journal? = nil) -> [HTMLNode] {
         var end = quoteIndex
         var cursor = end - 1
         var breaks = 0
@@ -256,10 +288,11 @@ struct HTMLQuoteStripper {
             start = cursor
         } else if last.kind == .element, HTMLTextRenderer.blockElements.contains(last.name) {
             guard depth < 4 else { return [] }
-            removed = extractAttribution(from: last, before: last.children.count, depth: depth + 1)
+            removed = extractAttribution(from: last, before: last.children.count, depth: depth + 1, journal: journal)
             guard !removed.isEmpty else { return [] }
             if last.collapsedText.isEmpty {
                 // Nothing left of the block: it held just the attribution; drop its empty shell.
+                journal?.willChange(node)
                 node.children.remove(at: cursor)
                 end -= 1
                 start = cursor
@@ -281,6 +314,7 @@ struct HTMLQuoteStripper {
             guard looksLikeAttribution(run.collapsedText) else { return [] }
         }
         removed += node.children[start..<end]
+        journal?.willChange(node)
         node.children.removeSubrange(start..<end)
         return removed
     }

@@ -36,11 +36,16 @@ public enum HTMLText {
             return (HTMLTextRenderer.render(root), "")
         }
 
-        let truncated = root.deepCopy()
-        var stripper = HTMLQuoteStripper(mode: .truncating)
+        // Truncating first, on a copy of the tree or (when what was removed is not rendered)
+        // on the tree itself with its changes journaled and undone before the surgical pass.
+        // The rendered quote needs the copy: the surgical pass may change nodes that the
+        // truncating pass removed and that are rendered afterwards.
+        let truncated = renderingQuoted ? root.deepCopy() : root
+        var stripper = HTMLQuoteStripper(mode: .truncating, journaling: !renderingQuoted)
         stripper.strip(truncated)
         var text = HTMLTextRenderer.render(truncated)
         var removed = stripper.removed
+        stripper.undo()
 
         if !removed.isEmpty {
             // Answers written below the quote, or between quotes, are lost by truncating
