@@ -31,17 +31,91 @@ public enum Charsets {
             if let text = validUTF8(bytes, normalisingLineEndings: normalisingLineEndings) { return text }
             if utf8Labelled { return fallback(bytes, normalisingLineEndings) }
         }
-        if let converted = convert(bytes, from: canonicalName(label), normalisingLineEndings: normalisingLineEndings) {
+        let name = canonicalName(label)
+        if let table = WesternTable(canonicalName: name) {
+            return decodeWestern(bytes, table, normalisingLineEndings: normalisingLineEndings)
+        }
+        if let converted = convert(bytes, from: name, normalisingLineEndings: normalisingLineEndings) {
             return converted
         }
         // Unknown charset: UTF-8 if it is valid, else Windows-1252 which maps every byte.
         return validUTF8(bytes, normalisingLineEndings: normalisingLineEndings) ?? fallback(bytes, normalisingLineEndings)
     }
 
-    /// Windows-1252, which maps every byte; failing that, UTF-8 with repairs.
+    /// Windows-1252, which maps every byte (but five, which become U+FFFD as iconv reads them).
     private static func fallback(_ bytes: UnsafeBufferPointer<UInt8>, _ normalising: Bool) -> String {
-        convert(bytes, from: "WINDOWS-1252", normalisingLineEndings: normalising)
-            ?? String(decoding: normalising ? Array(withoutCR(bytes)) : Array(bytes), as: UTF8.self)
+        decodeWestern(bytes, .windows1252, normalisingLineEndings: normalising)
+    }
+
+    /// The two single-byte charsets decoded here rather than by iconv: ISO-8859-1 and
+    /// Windows-1252, by far the most common legacy labels in Western mail (and Windows-1252
+    /// is the fallback for bytes that fit no label). A table lookup per byte straight into
+    /// the String's UTF-8 storage, with line endings fixed on the way, instead of iconv's
+    /// conversion loop plus a copy; identical output (`CharsetTests` compares every byte
+    /// with glibc's iconv).
+    enum WesternTable {
+        case latin1
+        case windows1252
+
+        /// The table for an iconv charset name (``canonicalName(_:)``'s result), if any.
+        init?(canonicalName name: String) {
+            switch name {
+            case "ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "L1", "ISO-IR-100", "CP819", "IBM819": self = .latin1
+            case "WINDOWS-1252", "CP1252", "MS-ANSI": self = .windows1252
+            default: return nil
+            }
+        }
+    }
+
+    /// Windows-1252's 0x80–0x9F (ISO-8859-1 has C1 controls there); 0 where the byte is
+    /// undefined (iconv refuses 0x81, 0x8D, 0x8F, 0x90, 0x9D).
+    private static let windows1252High: [UInt16] = [
+        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+        0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+    ]
+
+    /// Decodes ISO-8859-1 or Windows-1252 (an undefined byte becomes U+FFFD, as in
+    /// ``convert(_:from:)``); with `normalisingLineEndings`, CRLF and lone CR become LF.
+    static func decodeWestern(_ bytes: UnsafeBufferPointer<UInt8>, _ table: WesternTable, normalisingLineEndings: Bool) -> String {
+        guard bytes.count > 0 else { return "" }
+        return windows1252High.withUnsafeBufferPointer { high in
+            String(unsafeUninitializedCapacity: bytes.count * 3) { out in
+                var w = 0
+                var i = 0
+                let n = bytes.count
+                while i < n {
+                    let b = bytes[i]
+                    i += 1
+                    if b < 0x80 {
+                        if b == 0x0D && normalisingLineEndings {
+                            out[w] = 0x0A
+                            w += 1
+                            if i < n && bytes[i] == 0x0A { i += 1 }
+                        } else {
+                            out[w] = b
+                            w += 1
+                        }
+                        continue
+                    }
+                    var scalar = UInt32(b)
+                    if table == .windows1252 && b < 0xA0 {
+                        let mapped = high[Int(b) - 0x80]
+                        scalar = mapped == 0 ? 0xFFFD : UInt32(mapped)
+                    }
+                    if scalar < 0x800 {
+                        out[w] = UInt8(0xC0 | (scalar >> 6))
+                        out[w + 1] = UInt8(0x80 | (scalar & 0x3F))
+                        w += 2
+                    } else {
+                        out[w] = UInt8(0xE0 | (scalar >> 12))
+                        out[w + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                        out[w + 2] = UInt8(0x80 | (scalar & 0x3F))
+                        w += 3
+                    }
+                }
+                return w
+            }
+        }
     }
 
     /// The label trimmed and lower-cased, without a String copy when it already is.
