@@ -57,23 +57,42 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
 
     static let forbidden: Set<Unicode.Scalar> = ["<", ">", "(", ")", "[", "]", "\\", ",", ";", ":", "\""]
 
+    /// `forbidden` as a table of ASCII bytes.
+    private static let forbiddenByte: [Bool] = (0..<128).map { forbidden.contains(Unicode.Scalar(UInt8($0))) }
+
+    /// The address with its domain in lower case, or nil when it is not a plain
+    /// `local@domain` that can go into an SMTP command and a header as it is. Checked on
+    /// the UTF-8 bytes in one pass (every refused character is ASCII, so no byte of a
+    /// multi-byte character can match); runs for every address read and written.
     static func validate(_ raw: String) -> String? {
-        guard !raw.isEmpty, raw.utf8.count <= 254,
-              let at = raw.lastIndex(of: "@") else { return nil }
-        let local = raw[..<at]
-        let domain = raw[raw.index(after: at)...]
-        guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty else { return nil }
-        for scalar in raw.unicodeScalars {
-            // Control characters, spaces, brackets and separators never belong in an
-            // envelope address: refusing them here is what keeps SMTP commands and
-            // headers free of injected text (libcurl does not check).
-            if scalar.value < 0x21 || scalar.value == 0x7F || EmailAddress.forbidden.contains(scalar) {
-                return nil
+        var copy = raw
+        return copy.withUTF8 { b -> String? in
+            let n = b.count
+            guard n > 0, n <= 254 else { return nil }
+            var firstAt = -1, lastAt = -1
+            var domainNeedsLowering = false
+            for i in 0..<n {
+                let c = b[i]
+                if c < 0x21 || c == 0x7F { return nil }
+                if c < 0x80 && forbiddenByte[Int(c)] { return nil }
+                if c == UInt8(ascii: "@") {
+                    if firstAt < 0 { firstAt = i }
+                    lastAt = i
+                    domainNeedsLowering = false
+                } else if lastAt >= 0 && (c >= 0x80 || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))) {
+                    domainNeedsLowering = true
+                }
             }
+            // A local part of 1–64 bytes with no "@", a domain that is not empty.
+            guard lastAt > 0, lastAt <= 64, firstAt == lastAt, lastAt < n - 1 else { return nil }
+            let dot = UInt8(ascii: ".")
+            guard b[lastAt + 1] != dot, b[n - 1] != dot else { return nil }
+            for i in (lastAt + 1)..<(n - 1) where b[i] == dot && b[i + 1] == dot { return nil }
+            guard domainNeedsLowering else { return raw }
+            let local = String(decoding: UnsafeBufferPointer(rebasing: b[..<lastAt]), as: UTF8.self)
+            let domain = String(decoding: UnsafeBufferPointer(rebasing: b[(lastAt + 1)...]), as: UTF8.self)
+            return local + "@" + domain.lowercased()
         }
-        guard !local.contains("@") else { return nil }
-        guard !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
-        return String(local) + "@" + domain.lowercased()
     }
 
     /// Removes control characters (CR, LF, tabs…) and collapses spaces, so a name can

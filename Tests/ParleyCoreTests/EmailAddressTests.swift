@@ -1,3 +1,4 @@
+import Foundation
 import ParleyCore
 import Testing
 
@@ -28,6 +29,34 @@ struct EmailAddressTests {
         let a = try #require(EmailAddress(address: "x@example.org", name: "Eve\r\nBcc: victim@example.org"))
         #expect(a.name == "Eve Bcc: victim@example.org")
         #expect(!(a.name ?? "").contains("\n"))
+    }
+
+    /// The rules as first written, scalar by scalar on Strings: the byte-level check
+    /// must accept and refuse exactly the same addresses, and give the same value.
+    static func reference(_ raw: String) -> String? {
+        let forbidden: Set<Unicode.Scalar> = ["<", ">", "(", ")", "[", "]", "\\", ",", ";", ":", "\""]
+        guard !raw.isEmpty, raw.utf8.count <= 254, let at = raw.lastIndex(of: "@") else { return nil }
+        let local = raw[..<at], domain = raw[raw.index(after: at)...]
+        guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty else { return nil }
+        for scalar in raw.unicodeScalars where scalar.value < 0x21 || scalar.value == 0x7F || forbidden.contains(scalar) { return nil }
+        guard !local.contains("@") else { return nil }
+        guard !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
+        return String(local) + "@" + domain.lowercased()
+    }
+
+    @Test("the address check gives what the scalar-by-scalar rules give, on 20,000 random strings")
+    func validateMatchesReference() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "Z", "@", ".", "..", "-", "+", " ", "\r", "\n", "<", ">", ":", "\"", "é", "Ä", "İ", "ß", "日本", "\u{7F}",
+                      "x", "EXAMPLE", "org", "\u{2028}", "talk+bounce-", String(repeating: "l", count: 63), String(repeating: "d", count: 200)]
+        for _ in 0..<20_000 {
+            let s = (0..<Int.random(in: 1...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            #expect(EmailAddress(address: s, name: nil)?.address == Self.reference(s), "\(s.debugDescription)")
+        }
+        for s in ["Liz@EXAMPLE.org", "liz@Ex\u{C4}mple.org", "a@b", "a@b.", "a@.b", "a@b..c", "\(String(repeating: "l", count: 64))@x.org",
+                  "\(String(repeating: "l", count: 65))@x.org", "liz@example.org"] {
+            #expect(EmailAddress(address: s, name: nil)?.address == Self.reference(s), "\(s.debugDescription)")
+        }
     }
 
     @Test("comparison ignores case, as mail servers do")
