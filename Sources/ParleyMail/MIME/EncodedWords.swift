@@ -11,13 +11,7 @@ enum EncodedWords {
     /// The decoded, unfolded value; leading and trailing whitespace is kept.
     static func decode(_ raw: UnsafeBufferPointer<UInt8>) -> String {
         // Fast path: plain ASCII with no encoded-word needs unfolding only.
-        var plain = true
-        var previous: UInt8 = 0
-        for byte in raw {
-            if byte >= 0x80 || (byte == 0x3F && previous == 0x3D) { plain = false; break }
-            previous = byte
-        }
-        if plain {
+        if isPlain(raw) {
             // Unfolded by copying the runs between line breaks straight into the String's
             // storage (a filtered copy appended byte by byte cost more than the decoding).
             guard let firstBreak = raw.firstIndex(where: { $0 == 0x0D || $0 == 0x0A }) else {
@@ -96,6 +90,33 @@ enum EncodedWords {
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    /// Whether `raw` is all ASCII and holds no `=?` (so no encoded-word). Eight bytes at a
+    /// time: a high bit, or a `?` byte (which then gets the byte-wise look), in each word.
+    /// (A byte loop here was most of the header decoding time: every value of every
+    /// message passes through it, DKIM signatures and Received chains included.)
+    static func isPlain(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = raw.baseAddress else { return true }
+        let memory = UnsafeRawPointer(base)
+        let count = raw.count
+        var i = 0
+        while i + 8 <= count {
+            let word = memory.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 != 0 { return false }
+            // Zero bytes of word ^ "????????" are the `?`s (exact for 7-bit bytes).
+            let x = word ^ 0x3F3F_3F3F_3F3F_3F3F
+            if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 {
+                for j in i..<(i + 8) where raw[j] == 0x3F && j > 0 && raw[j - 1] == 0x3D { return false }
+            }
+            i += 8
+        }
+        while i < count {
+            let byte = raw[i]
+            if byte >= 0x80 || (byte == 0x3F && i > 0 && raw[i - 1] == 0x3D) { return false }
+            i += 1
+        }
+        return true
+    }
 
     /// `encoded-word = "=?" charset "?" encoding "?" encoded-text "?="` (RFC 2047 §2), with an
     /// optional RFC 2231 §5 language suffix (`charset*lang`). Returns the decoded bytes and the
