@@ -68,14 +68,22 @@ public struct ParsedMail: Sendable, Equatable {
 
     /// The first header with this name (case-insensitive), if any.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+        // Lengths first, inline: most fields differ in length from the name asked for, and
+        // the classifier asks for a dozen names per mail, each a pass over every field.
+        let length = name.utf8.count
+        for header in headers where header.name.utf8.count == length && header.name.caseInsensitiveEquals(name) {
+            return header.value
+        }
+        return nil
     }
 
     /// Every header with this name (case-insensitive), in order.
     public func headers(named name: String) -> [String] {
-        // One pass and no intermediate array: the classifier asks for a dozen names per mail.
+        let length = name.utf8.count
         var values: [String] = []
-        for header in headers where header.name.caseInsensitiveEquals(name) { values.append(header.value) }
+        for header in headers where header.name.utf8.count == length && header.name.caseInsensitiveEquals(name) {
+            values.append(header.value)
+        }
         return values
     }
 }
