@@ -23,6 +23,7 @@ enum IngestBench {
 
         let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
         let cpuBefore = threadCPU(), processBefore = processCPU()
+        let schedBefore = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
         // Threads that end with the pass are seen by sampling /proc while it runs.
         final class Sampler: @unchecked Sendable {
             let lock = NSLock()
@@ -42,6 +43,10 @@ enum IngestBench {
         let summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: client).pass()
         let seconds = (ContinuousClock.now - start).seconds
         let cpuAfter = threadCPU(), processAfter = processCPU()
+        let schedAfter = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
+        let b = schedBefore.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let a = schedAfter.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if a.count >= 2, b.count >= 2 { say(String(format: "writer thread: %.2f s on a cpu, %.2f s runnable but waiting for one (a busy machine)", (a[0] - b[0]) / 1e9, (a[1] - b[1]) / 1e9)) }
         sampler.lock.withLock { sampler.stop = true }
         let queued = try env.relay.store.read { try $0.outbound(status: "queued", limit: 1_000_000).count }
         let rate = Double(summary.fetched) / seconds

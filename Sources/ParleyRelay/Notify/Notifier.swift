@@ -136,7 +136,8 @@ struct Notifier {
         let now = relay.now()
         // The token makes a reply findable even when the reply address was dropped;
         // random bytes make each Message-ID unique.
-        let unique = Base32.encode((0..<6).map { _ in UInt8.random(in: 0...255) })
+        let random = UInt64.random(in: .min ... .max)  // one call to the system generator, not six
+        let unique = Base32.encode((0..<6).map { UInt8(truncatingIfNeeded: random >> ($0 * 8)) })
         let messageID = "\(token).\(unique)@\(relay.messageIDDomain)"
         guard let replyTo = EmailAddress(address: relay.replyPattern.address(for: token), name: relay.config.site.name),
               let to = EmailAddress(address: person.email, name: person.name) else {
