@@ -60,15 +60,28 @@ public final class CurlSMTPTransport: MailTransport {
     /// (RFC 5321 §4.2.1). The last line seen is not it: after a refusal libcurl sends
     /// RSET or QUIT, and their answers arrive after it.
     static func reply(code: Int, lines: [String]) -> String {
-        // SMTP reply lines are ASCII: trimming bytes is enough (NSString's trimming was
-        // a tenth of the time of a send).
-        let trimmed = lines.map { trimASCII($0) }
+        // SMTP reply lines are ASCII: trimming and comparing bytes is enough (NSString's
+        // trimming was a tenth of the time of a send).
+        let digits = Array(String(code).utf8)
+        /// 0x20 for "250 …" or "250", 0x2D for "250-…", nil for another code.
+        func separator(_ line: String) -> UInt8? {
+            var u = line.utf8.makeIterator()
+            for d in digits where u.next() != d { return nil }
+            switch u.next() {
+            case nil, 0x0D, 0x0A: return 0x20
+            case let b?: return b == 0x20 || b == 0x2D ? b : nil
+            }
+        }
         // The last final line with this code, then its continuation lines before it.
-        guard let last = trimmed.lastIndex(where: { $0.hasPrefix("\(code) ") || $0 == "\(code)" }) else { return trimmed.last ?? "" }
+        guard let last = lines.lastIndex(where: { separator($0) == 0x20 }) else { return lines.last.map(trimASCII) ?? "" }
         var first = last
-        while first > 0, trimmed[first - 1].hasPrefix("\(code)-") { first -= 1 }
-        let texts = trimmed[first...last].map { trimASCII(String($0.dropFirst(4))) }.filter { !$0.isEmpty }
-        return (["\(code)"] + texts).joined(separator: " ")
+        while first > 0, separator(lines[first - 1]) == 0x2D { first -= 1 }
+        var out = String(code)
+        for line in lines[first...last] {
+            let text = trimASCII(String(decoding: line.utf8.dropFirst(digits.count + 1), as: UTF8.self))
+            if !text.isEmpty { out += " " + text }
+        }
+        return out
     }
 
     /// Connects and logs in without sending anything (for `parley check`).

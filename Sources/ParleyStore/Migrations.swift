@@ -109,6 +109,7 @@ enum Migrations {
         registerPublishing(&migrator)
         registerNotify(&migrator)
         registerIndexes(&migrator)
+        registerOutbox(&migrator)
         return migrator
     }
 }

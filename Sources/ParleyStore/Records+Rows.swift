@@ -159,6 +159,17 @@ extension InboundRecord {
 }
 
 extension OutboundRecord {
+    /// The bytes live in `outbound_raw` (see `Migrations.registerOutbox`): a request of
+    /// the query interface fetches them beside the row's own columns.
+    public static var databaseSelection: [any SQLSelectable] {
+        [AllColumns(), SQL(sql: "(SELECT raw FROM outbound_raw WHERE outbound_raw.outboundId = outbound_messages.id) AS raw")]
+    }
+
+    /// The start of a select of whole records, the row as `m`: `SELECT … FROM … JOIN …`.
+    /// CROSS JOIN keeps `outbound_messages` the outer loop, so its indexes serve the
+    /// WHERE and ORDER BY that follow.
+    static let selectSQL = "SELECT m.*, r.raw FROM outbound_messages m CROSS JOIN outbound_raw r ON r.outboundId = m.id"
+
     public init(row: Row) throws {
         id = row["id"]; recipientId = row["recipientId"]; recipient = row["recipient"]; kind = row["kind"]; token = row["token"]
         messageId = row["messageId"]; envelopeFrom = row["envelopeFrom"]; raw = row["raw"]; status = row["status"]
@@ -167,9 +178,11 @@ extension OutboundRecord {
         sentAt = row.optionalDate("sentAt")
     }
 
+    /// The row of `outbound_messages`; the bytes are written by `insertOutbound` and
+    /// `update(_:)` into `outbound_raw`.
     public func encode(to container: inout PersistenceContainer) throws {
         container["id"] = id; container["recipientId"] = recipientId; container["recipient"] = recipient; container["kind"] = kind
-        container["token"] = token; container["messageId"] = messageId; container["envelopeFrom"] = envelopeFrom; container["raw"] = raw
+        container["token"] = token; container["messageId"] = messageId; container["envelopeFrom"] = envelopeFrom
         container["status"] = status; container["attempts"] = attempts; container["nextAttemptAt"] = StoreDate.text(nextAttemptAt)
         container["lastError"] = lastError; container["smtpReply"] = smtpReply; container["postId"] = postId
         container["commentId"] = commentId; container["createdAt"] = StoreDate.text(createdAt); container["sentAt"] = sentAt.map(StoreDate.text)

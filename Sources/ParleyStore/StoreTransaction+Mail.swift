@@ -49,32 +49,44 @@ extension StoreTransaction {
     }
 
     // MARK: outbound
+    //
+    // An outbound message is a row of `outbound_messages` (envelope and delivery state,
+    // which the sender updates on every try) and its bytes in `outbound_raw` under the
+    // same id, written once (see `Migrations.registerOutbox`).
 
-    /// Queues an outbound message and returns it with its id.
+    /// Queues an outbound message and returns it with its id. A record whose `id` is
+    /// already set is stored under that id (which must be free).
     public func insertOutbound(_ record: OutboundRecord) throws -> OutboundRecord {
         var r = record
         try r.insert(db)
+        try db.cachedStatement(sql: "INSERT INTO outbound_raw (outboundId, raw) VALUES (?, ?)").execute(arguments: [r.id, r.raw])
         return r
     }
 
+    /// Saves every field of an outbound message, its bytes included.
     public func update(_ outbound: OutboundRecord) throws {
         try outbound.update(db)
+        try db.cachedStatement(sql: "UPDATE outbound_raw SET raw = ? WHERE outboundId = ?").execute(arguments: [outbound.raw, outbound.id])
     }
 
     public func outbound(id: Int64) throws -> OutboundRecord? {
-        try OutboundRecord.fetchOne(db, key: id)
+        try OutboundRecord.fetchOne(db.cachedStatement(sql: "\(OutboundRecord.selectSQL) WHERE m.id = ?"), arguments: [id])
     }
 
     /// Messages due now: queued or deferred with their next attempt passed, oldest first.
     public func dueOutbound(now: Date, limit: Int) throws -> [OutboundRecord] {
-        try OutboundRecord.filter(["queued", "deferred"].contains(Column("status")) && Column("nextAttemptAt") <= now)
-            .order(Column("nextAttemptAt"), Column("id")).limit(limit).fetchAll(db)
+        try OutboundRecord.fetchAll(db.cachedStatement(sql: """
+            \(OutboundRecord.selectSQL) WHERE m.status IN ('queued', 'deferred') AND m.nextAttemptAt <= ?
+            ORDER BY m.nextAttemptAt, m.id LIMIT ?
+            """), arguments: [StoreDate.text(now), limit])
     }
 
     public func outbound(status: String? = nil, limit: Int = 1000) throws -> [OutboundRecord] {
-        var request = OutboundRecord.all()
-        if let status { request = request.filter(Column("status") == status) }
-        return try request.order(Column("id")).limit(limit).fetchAll(db)
+        if let status {
+            return try OutboundRecord.fetchAll(db.cachedStatement(sql: "\(OutboundRecord.selectSQL) WHERE m.status = ? ORDER BY m.id LIMIT ?"),
+                                               arguments: [status, limit])
+        }
+        return try OutboundRecord.fetchAll(db.cachedStatement(sql: "\(OutboundRecord.selectSQL) ORDER BY m.id LIMIT ?"), arguments: [limit])
     }
 
     // MARK: checkpoints

@@ -42,7 +42,7 @@ extension StoreTransaction {
 
     /// The outbound message with this Message-ID.
     public func outbound(messageId: String) throws -> OutboundRecord? {
-        try OutboundRecord.filter(Column("messageId") == messageId).fetchOne(db)
+        try OutboundRecord.fetchOne(db.cachedStatement(sql: "\(OutboundRecord.selectSQL) WHERE m.messageId = ?"), arguments: [messageId])
     }
 
     /// Records a bounce and returns it with its id.
