@@ -151,6 +151,13 @@ struct HTMLQuoteStripper {
         if node.kind == .text {
             return isSignatureSeparator(siblings, at: index) ? .signatureSeparator : nil
         }
+        // Every rule below needs a class, an id or a style (the Outlook header block), or is
+        // about a blockquote or an hr: most elements have none of these and are answered
+        // without building their class list (this runs for every element, twice per reply).
+        if node.name != "blockquote" && node.name != "hr" && node.attributes["class"] == nil
+            && node.attributes["id"] == nil && node.attributes["style"] == nil {
+            return nil
+        }
         let classes = node.classes
         let id = (node.attributes["id"] ?? "").lowercased()
         let name = node.name
@@ -218,7 +225,8 @@ struct HTMLQuoteStripper {
     /// followed by a line break.
     private static func isSignatureSeparator(_ siblings: [HTMLNode], at index: Int) -> Bool {
         let raw = siblings[index].text
-        guard raw.trimmedOfHTMLSpace == "--" else { return false }
+        // No hyphen, no separator: spares trimming every text node of the document.
+        guard raw.utf8.contains(0x2D), raw.trimmedOfHTMLSpace == "--" else { return false }
         let trimmedLeft = raw.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
         guard trimmedLeft.hasPrefix("-- ") || trimmedLeft.hasPrefix("--\u{00A0}") else { return false }
         if index > 0 {
