@@ -35,12 +35,16 @@ enum MailBench {
             + "(\(messages.map(\.bytes.count).min()!)–\(messages.map(\.bytes.count).max()!)), cycled through \(count) times")
         for (kind, n) in mix.census { print("  \(n)× \(kind)") }
 
-        let coreRate = measure("parse + classify + trim", count: count, messages) { core($0, classifier) }
+        // Three runs, judged by the median: on this kind of VM one run swings by ±30% with
+        // what the host does, even with nothing else running here.
+        let coreRuns = (1...3).map { run in measure("parse + classify + trim, run \(run) of 3", count: count, messages) { core($0, classifier) } }
+        let coreRate = coreRuns.sorted { $0.perCPUSecond < $1.perCPUSecond }[1]
         let total = stages(count: count, messages, classifier: classifier)
         let readRate = measure("MessageReading.read (parley message inspect)", count: count, messages, read)
         print(String(format: "stages add up to %.1f µs per message: %.0f msgs per CPU-second", total, 1e6 / total))
-        print(String(format: "target: 10,000 msgs/s on one core; measured %.0f msgs per CPU-second (%@)",
-                     coreRate.perCPUSecond, coreRate.perCPUSecond >= 10_000 ? "met" : "NOT met"))
+        print(String(format: "target: 10,000 msgs/s on one core; measured %.0f msgs per CPU-second, the median of %@ (%@)",
+                     coreRate.perCPUSecond, coreRuns.map { String(format: "%.0f", $0.perCPUSecond) }.joined(separator: " / "),
+                     coreRate.perCPUSecond >= 10_000 ? "met" : "NOT met"))
         print("rerun: swift build -c release --product parley-bench && .build/release/parley-bench mail \(count)")
         // A benchmark of a path that gives wrong answers measures nothing: say so.
         for (name, rate) in [("core", coreRate), ("read", readRate)] where rate.ok < count {

@@ -11,35 +11,6 @@ public struct KnownMessageID: Sendable, Equatable {
 }
 
 extension StoreTransaction {
-    /// The Message-IDs of the new-post and new-comment notifications already queued for
-    /// this post about these comments, for building each recipient's References chain.
-    public func knownMessageIDs(postId: String, commentIds: [Int64]) throws -> [KnownMessageID] {
-        // Two indexed selects rather than one OR, which made SQLite scan every
-        // notification of the post for each new comment.
-        var sql = """
-            SELECT id, recipientId, commentId, messageId FROM outbound_messages
-            WHERE postId = ? AND kind = 'new-post' AND commentId IS NULL AND recipientId IS NOT NULL
-            """
-        var arguments: [(any DatabaseValueConvertible)?] = [postId]
-        if !commentIds.isEmpty {
-            sql += """
-
-                UNION ALL
-                SELECT id, recipientId, commentId, messageId FROM outbound_messages
-                WHERE commentId IN (\(commentIds.map { _ in "?" }.joined(separator: ","))) AND postId = ? AND recipientId IS NOT NULL
-                """
-            arguments += commentIds.map { $0 as (any DatabaseValueConvertible)? }
-            arguments.append(postId)
-        }
-        let rows = try Row.fetchAll(db, sql: sql + "\nORDER BY id", arguments: StatementArguments(arguments))
-        return rows.map { KnownMessageID(recipientId: $0["recipientId"], commentId: $0["commentId"], messageId: $0["messageId"]) }
-    }
-
-    /// Sets the envelope sender of a queued message (its VERP address holds the row id).
-    public func setEnvelopeFrom(outboundId: Int64, _ envelopeFrom: String) throws {
-        try db.cachedStatement(sql: "UPDATE outbound_messages SET envelopeFrom = ? WHERE id = ?").execute(arguments: [envelopeFrom, outboundId])
-    }
-
     /// The outbound message with this Message-ID.
     public func outbound(messageId: String) throws -> OutboundRecord? {
         try OutboundRecord.fetchOne(db.cachedStatement(sql: "\(OutboundRecord.selectSQL) WHERE m.messageId = ?"), arguments: [messageId])
