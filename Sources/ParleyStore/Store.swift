@@ -44,9 +44,25 @@ public final class Store: Sendable {
     }
 
     /// Runs `body` in one write transaction; everything in it commits or nothing does.
+    ///
+    /// BEGIN, COMMIT and ROLLBACK are kept prepared: GRDB's own transaction compiled
+    /// them for every write, and the outbox makes one write per message sent (its
+    /// outcome must commit before the next message goes out).
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.write { db in try body(StoreTransaction(db: db)) }
+            return try pool.writeWithoutTransaction { db in
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+                let result: T
+                do {
+                    result = try body(StoreTransaction(db: db))
+                    try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                } catch {
+                    // Some errors (SQLITE_FULL, SQLITE_IOERR…) roll back by themselves.
+                    if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute() }
+                    throw error
+                }
+                return result
+            }
         } catch let error as DatabaseError {
             throw StoreError("a database write failed", detail: "SQLite \(error.resultCode.rawValue): \(error.message ?? "")")
         }
