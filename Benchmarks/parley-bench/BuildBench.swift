@@ -29,17 +29,10 @@ enum BuildBench {
         }
         let mails = (0..<100).map(mail)
         for m in mails { size += MessageBuilder.build(m).count }
-        let before = cpuSeconds()
+        let before = threadCPUSeconds()
         for i in 0..<count { _ = MessageBuilder.build(mails[i % mails.count]) }
-        let micros = (cpuSeconds() - before) * 1e6 / Double(count)
+        let micros = (threadCPUSeconds() - before) * 1e6 / Double(count)
         print(String(format: "MessageBuilder.build: %.1f µs per message (%.0f msgs per CPU-second), %d bytes on average, %d builds",
                      micros, 1e6 / micros, size / mails.count, count))
     }
-}
-
-/// CPU time this thread has used so far.
-private func cpuSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

@@ -5,11 +5,20 @@ import ParleyCore
 extension StoreTransaction {
     // MARK: inbound
 
-    /// Records an inbound message and returns it with its id.
-    public func insertInbound(_ record: InboundRecord) throws -> InboundRecord {
-        var r = record
-        try r.insert(db)
-        return r
+    /// Records an inbound message and returns it with its id: one kept statement, the
+    /// values bound in column order (GRDB's record insert built a dictionary of them for
+    /// every message of an ingest).
+    public func insertInbound(_ r: InboundRecord) throws -> InboundRecord {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO inbound_messages (id, mailbox, uidValidity, uid, messageId, hash, status, reason, fromAddress,
+                                          subject, size, raw, commentId, receivedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [r.id, r.mailbox, r.uidValidity, r.uid, r.messageId, r.hash, r.status, r.reason, r.fromAddress,
+                                          r.subject, r.size, r.raw, r.commentId, StoreDate.text(r.receivedAt)])
+        var inserted = r
+        inserted.id = r.id ?? db.lastInsertedRowID
+        return inserted
     }
 
     public func update(_ inbound: InboundRecord) throws {

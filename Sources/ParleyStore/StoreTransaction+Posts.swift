@@ -41,10 +41,17 @@ extension StoreTransaction {
     }
 
     /// Inserts a comment and returns it with its id.
-    public func insertComment(_ comment: CommentRecord) throws -> CommentRecord {
-        var c = comment
-        try c.insert(db)
-        return c
+    public func insertComment(_ c: CommentRecord) throws -> CommentRecord {
+        // One kept statement, the values bound in column order.
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO comments (id, postId, parentId, authorId, body, elided, status, holdReason, source, messageId, inboundId, createdAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [c.id, c.postId, c.parentId, c.authorId, c.body, c.elided, c.status, c.holdReason, c.source,
+                                          c.messageId, c.inboundId, StoreDate.text(c.createdAt)])
+        var inserted = c
+        inserted.id = c.id ?? db.lastInsertedRowID
+        return inserted
     }
 
     public func update(_ comment: CommentRecord) throws {

@@ -46,32 +46,3 @@ extension StoreTransaction {
         return out
     }
 }
-
-extension StoreTransaction {
-    /// Records an inbound message and returns its id: one kept statement, the values
-    /// bound in column order (GRDB's record insert built a dictionary of them each time).
-    @discardableResult
-    public func recordInbound(_ r: InboundRecord) throws -> Int64 {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO inbound_messages (id, mailbox, uidValidity, uid, messageId, hash, status, reason, fromAddress,
-                                          subject, size, raw, commentId, receivedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute(arguments: [r.id, r.mailbox, r.uidValidity, r.uid, r.messageId, r.hash, r.status, r.reason, r.fromAddress,
-                                          r.subject, r.size, r.raw, r.commentId, StoreDate.text(r.receivedAt)])
-        return r.id ?? db.lastInsertedRowID
-    }
-
-    /// Inserts a comment with one kept statement and returns it with its id.
-    public func recordComment(_ c: CommentRecord) throws -> CommentRecord {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO comments (id, postId, parentId, authorId, body, elided, status, holdReason, source, messageId, inboundId, createdAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute(arguments: [c.id, c.postId, c.parentId, c.authorId, c.body, c.elided, c.status, c.holdReason, c.source,
-                                          c.messageId, c.inboundId, StoreDate.text(c.createdAt)])
-        var inserted = c
-        inserted.id = c.id ?? db.lastInsertedRowID
-        return inserted
-    }
-}

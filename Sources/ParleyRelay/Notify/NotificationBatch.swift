@@ -80,16 +80,8 @@ final class NotificationBatch: @unchecked Sendable {
     /// transaction. Returns how many were inserted.
     @discardableResult
     func insertAll(tx: StoreTransaction) throws -> Int {
-        condition.lock()
-        while built < items.count { condition.wait() }
-        let ready = items
-        items = []
-        nextToBuild = 0
-        built = 0
-        nextId = nil
-        condition.unlock()
         var n = 0
-        for item in ready where !item.dropped {
+        for item in drain() where !item.dropped {
             var record = item.record
             record.raw = Data(item.raw ?? [])
             _ = try tx.insertOutbound(record)
@@ -100,13 +92,20 @@ final class NotificationBatch: @unchecked Sendable {
 
     /// Drops whatever was not inserted (the transaction failed) and starts afresh.
     func reset() {
+        _ = drain()
+    }
+
+    /// The rows queued, once all are built; the batch is empty afterwards.
+    private func drain() -> [Item] {
         condition.lock()
+        defer { condition.unlock() }
         while built < items.count { condition.wait() }
+        let all = items
         items = []
         nextToBuild = 0
         built = 0
         nextId = nil
-        condition.unlock()
+        return all
     }
 
     /// Stops the workers (after the rows in hand are built).

@@ -151,7 +151,7 @@ struct Decider {
         } else {
             hold = try moderationHold(author: author, post: post, tx: tx)
         }
-        var comment = try tx.recordComment(CommentRecord(
+        var comment = try tx.insertComment(CommentRecord(
             postId: post.id, parentId: parent?.id, authorId: author.id!, body: text, elided: mail.extracted.elided,
             status: hold == nil ? "published" : "pending", holdReason: hold, source: "email",
             messageId: mail.messageID, inboundId: nil, createdAt: now))

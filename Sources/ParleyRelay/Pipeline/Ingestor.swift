@@ -174,13 +174,13 @@ public final class Ingestor {
     }
 
     private func insert(uid: UInt32, validity: Int64, mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date, tx: StoreTransaction) throws {
-        let id = try tx.recordInbound(InboundRecord(
+        let inbound = try tx.insertInbound(InboundRecord(
             mailbox: mailbox.name, uidValidity: validity, uid: Int64(uid), messageId: mail?.messageID,
             hash: mail?.hash ?? "", status: outcome.status.rawValue, reason: outcome.reason,
             fromAddress: mail?.from?.address, subject: mail?.subject, size: size, raw: Data(mail?.raw ?? []),
             commentId: outcome.commentId, receivedAt: now))
         if let commentId = outcome.commentId {
-            try tx.setInbound(commentId: commentId, inboundId: id)
+            try tx.setInbound(commentId: commentId, inboundId: inbound.id!)
         }
     }
 }

@@ -12,8 +12,9 @@ struct ReadMail {
     let messageID: String?
     let from: EmailAddress?
     let subject: String?
-    /// The addresses in To, Cc, Delivered-To and X-Original-To, where reply and
-    /// unsubscribe tokens are looked for (parsed here, on the reader's thread).
+    /// The addresses in the recipient headers (`Relay.recipientHeaders`: To, Cc,
+    /// Delivered-To, X-Original-To, Envelope-To), where reply, unsubscribe and bounce
+    /// tokens are looked for (parsed here, on the reader's thread).
     let recipientAddresses: [EmailAddress]
     let extracted: ExtractedReply
     let classification: MailClassification
