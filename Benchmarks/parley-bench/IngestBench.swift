@@ -22,7 +22,7 @@ enum IngestBench {
         let rawRate = rawLine.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0
 
         let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
-        let cpuBefore = threadCPU(), processBefore = processCPU()
+        let cpuBefore = threadCPU(), processBefore = processCPU(), serverBefore = serverCPU()
         let schedBefore = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
         // Threads that end with the pass are seen by sampling /proc while it runs.
         final class Sampler: @unchecked Sendable {
@@ -42,7 +42,7 @@ enum IngestBench {
         let start = ContinuousClock.now
         let summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: client).pass()
         let seconds = (ContinuousClock.now - start).seconds
-        let cpuAfter = threadCPU(), processAfter = processCPU()
+        let cpuAfter = threadCPU(), processAfter = processCPU(), serverAfter = serverCPU()
         let schedAfter = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
         let b = schedBefore.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let a = schedAfter.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -62,6 +62,7 @@ enum IngestBench {
         }
         parts.append(String(format: "whole process %.3f ms", (processAfter - processBefore) * 1000 / Double(max(summary.fetched, 1))))
         say("cpu per message by thread: " + parts.joined(separator: ", "))
+        say(String(format: "cpu per message in Dovecot's imap processes: %.3f ms", (serverAfter - serverBefore) * 1000 / Double(max(summary.fetched, 1))))
     }
 
     /// CPU seconds used so far by this process, all threads, ended ones included.
@@ -69,6 +70,22 @@ enum IngestBench {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// CPU seconds used so far by the machine's Dovecot `imap` processes (the benchmark's
+    /// private server's, when nothing else runs one).
+    static func serverCPU() -> Double {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where pid.first?.isNumber == true {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                  stat[stat.index(after: open)..<close] == "imap" else { continue }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticks
+        }
+        return total
     }
 
     /// CPU seconds used so far by each of this process's threads, by name (/proc).

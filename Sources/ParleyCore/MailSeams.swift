@@ -30,8 +30,34 @@ public protocol MailboxClient: AnyObject {
     /// The exact bytes of one message; throws `.invalidInput` once more than `limit`
     /// bytes arrive.
     func fetch(uid: UInt32, limit: Int) throws(MailError) -> [UInt8]
+    /// Many messages' exact bytes, in as few commands as the client can; a message over
+    /// `limit` bytes is reported with its size; UIDs gone from the mailbox are absent.
+    func fetch(uids: [UInt32], limit: Int) throws(MailError) -> [UInt32: FetchedMessage]
     /// Moves messages to a folder in one command, creating the folder if it is missing.
     func move(uids: [UInt32], to folder: String) throws(MailError)
+}
+
+/// One message of a bulk fetch.
+public enum FetchedMessage: Sendable, Equatable {
+    case bytes([UInt8])
+    /// Over the fetch's limit: its size in octets (not read).
+    case tooLarge(Int)
+}
+
+extension MailboxClient {
+    /// One fetch per message, for clients that have nothing better.
+    public func fetch(uids: [UInt32], limit: Int) throws(MailError) -> [UInt32: FetchedMessage] {
+        var out: [UInt32: FetchedMessage] = [:]
+        for uid in uids {
+            do {
+                out[uid] = .bytes(try fetch(uid: uid, limit: limit))
+            } catch {
+                guard error.kind == .invalidInput else { throw error }
+                out[uid] = .tooLarge(limit + 1)
+            }
+        }
+        return out
+    }
 }
 
 /// Outcome of handing one message to an SMTP server.

@@ -1,36 +1,32 @@
-// IMAP4rev1 (RFC 3501) through libcurl 7.88, around its known traps:
-import Foundation
-// - `;UID=n` URL fetches send BODY[] and set \Seen, so Parley keeps its own state;
-// - `?SEARCH` URLs return sequence numbers, so UID SEARCH is a custom request;
-// - long response lines are cut at half of CURLOPT_BUFFERSIZE, so the buffer is raised
-//   and ESEARCH (RFC 4731) ranges keep the line short;
-// - custom SELECT desynchronises libcurl's remembered mailbox, so every request names
-//   the mailbox in its URL.
+// IMAP4rev1 (RFC 3501) on one connection per mailbox that libcurl 7.88 opens, secures
+// and logs in (CURLOPT_CONNECT_ONLY); the commands are spoken by `IMAPConnection`,
+// which sidesteps libcurl's custom-request traps (FACTS.md: literals cut short, long
+// lines truncated, answers over ~100 lines refused, a custom SELECT desynchronising
+// its remembered mailbox) and lets one command fetch or move many messages.
+// Fetches use BODY.PEEK[]: IMAP flags are never Parley's state (it is in the database).
 import CCurl
+import Foundation
 import ParleyCore
 
-/// An IMAP mailbox reached through one reused libcurl connection.
+/// An IMAP mailbox reached through one reused connection, the mailbox selected.
 public final class CurlIMAPClient: MailboxClient {
-    private let curl: CurlHandle
-    private let base: String
+    private let connection: IMAPConnection
     /// The mailbox this client reads (e.g. `INBOX`).
     public let mailbox: String
     private let server: String
     private var capabilities: Set<String>?
     private var knownFolders: Set<String> = []
+    /// UIDs per FETCH, STORE or MOVE command (keeps command lines and answers short).
+    static let chunk = 1000
 
     /// - Parameter options: `url` names the server and the mailbox: `imap://host:port/INBOX`.
     public init(options: ServerOptions) throws(MailError) {
         guard let parsed = CurlIMAPClient.split(options.url) else {
             throw MailError(.invalidInput, "mailbox url \"\(options.url)\" is not of the form imap://host:port/MAILBOX or imaps://host:port/MAILBOX")
         }
-        base = parsed.base
         mailbox = parsed.mailbox
         server = parsed.base
-        curl = try CurlHandle()
-        curl.configure(options)
-        // Long untagged lines (a big SEARCH) are truncated at half the buffer.
-        curl.setPersistent(CURLOPT_BUFFERSIZE, 512 * 1024)
+        connection = IMAPConnection(options: options, base: parsed.base, selecting: parsed.mailbox)
     }
 
     public static func split(_ url: String) -> (base: String, mailbox: String)? {
@@ -45,26 +41,20 @@ public final class CurlIMAPClient: MailboxClient {
         return (String(url[..<slash]), box)
     }
 
-    private func mailboxURL(_ name: String) -> String {
-        base + "/" + name.addingPercentEncoding(withAllowedCharacters: .imapPath)!
+    /// Runs a command; returns its untagged response lines.
+    private func command(_ text: String) throws(MailError) -> [String] {
+        try connection.command(text).map(\.text)
     }
 
-    /// Runs a custom command; returns its untagged response lines.
-    private func command(_ text: String, on mailboxName: String?) throws(MailError) -> [String] {
-        let sink = TransferSink()
-        let url = mailboxName.map(mailboxURL) ?? (base + "/")
-        // libcurl URL-decodes custom requests: a literal % must be written %25.
-        let (code, message) = curl.perform(url: url, customRequest: text.replacingOccurrences(of: "%", with: "%25"), sink: sink)
-        guard code == CURLE_OK else {
-            let tagged = sink.lines.last { !$0.hasPrefix("*") }?.trimmingCharacters(in: .whitespacesAndNewlines)
-            var error = CurlHandle.error(code, message, server: server)
-            error.detail = "\(text.split(separator: " ").prefix(2).joined(separator: " ")): " + (error.detail ?? "")
-            if code == CURLE_QUOTE_ERROR {
-                error = MailError(.protocolError, "\(server) refused \"\(text.split(separator: " ").prefix(2).joined(separator: " "))\"", detail: tagged ?? message)
-            }
-            throw error
+    /// Runs a command once per chunk of UIDs (`{set}` in `template` is replaced).
+    private func chunked(_ uids: [UInt32], _ template: String, _ each: ([IMAPResponse]) -> Void = { _ in }) throws(MailError) {
+        let sorted = uids.sorted()
+        var start = 0
+        while start < sorted.count {
+            let set = IMAPSyntax.sequenceSet(Array(sorted[start..<min(start + CurlIMAPClient.chunk, sorted.count)]))
+            each(try connection.command(template.replacingOccurrences(of: "{set}", with: set)))
+            start += CurlIMAPClient.chunk
         }
-        return String(decoding: sink.body, as: UTF8.self).split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }).map(String.init)
     }
 
     public func status() throws(MailError) -> MailboxStatus {
@@ -72,8 +62,8 @@ public final class CurlIMAPClient: MailboxClient {
         // selected mailbox from its last view of it: a message delivered since would be
         // missed (seen here: an IDLE wake-up followed by a pass that found nothing). NOOP
         // makes the server re-read the mailbox first (RFC 3501 §6.1.2).
-        _ = try command("NOOP", on: mailbox)
-        let lines = try command("STATUS \(IMAPSyntax.quoted(mailbox)) (UIDVALIDITY UIDNEXT MESSAGES)", on: nil)
+        _ = try command("NOOP")
+        let lines = try command("STATUS \(IMAPSyntax.quoted(mailbox)) (UIDVALIDITY UIDNEXT MESSAGES)")
         guard let line = lines.first(where: { $0.hasPrefix("* STATUS") }),
               let open = line.lastIndex(of: "("), let close = line.lastIndex(of: ")") else {
             throw MailError(.protocolError, "\(server) gave no STATUS for \(mailbox)", detail: lines.joined(separator: " | "))
@@ -92,7 +82,7 @@ public final class CurlIMAPClient: MailboxClient {
     }
 
     public func uids(after: UInt32) throws(MailError) -> [UInt32] {
-        let lines = try command("UID SEARCH RETURN (ALL) UID \(after &+ 1):*", on: mailbox)
+        let lines = try command("UID SEARCH RETURN (ALL) UID \(after &+ 1):*")
         var result: [UInt32] = []
         for line in lines {
             if line.hasPrefix("* ESEARCH") {
@@ -110,80 +100,78 @@ public final class CurlIMAPClient: MailboxClient {
 
     public func sizes(of uids: [UInt32]) throws(MailError) -> [UInt32: Int] {
         var sizes: [UInt32: Int] = [:]
-        // libcurl 7.88 counts response lines against its 300 KB header limit roughly
-        // quadratically in their number (for each line it counts what is still buffered:
-        // 100 lines of 30 bytes were counted as 195 KB, 200 lines failed with error 56).
-        // Every command here therefore asks for at most 50 lines of answer.
-        var start = 0
-        let sorted = uids.sorted()
-        while start < sorted.count {
-            let chunk = Array(sorted[start..<min(start + 50, sorted.count)])
-            let lines = try command("UID FETCH \(IMAPSyntax.sequenceSet(chunk)) (UID RFC822.SIZE)", on: mailbox)
-            for line in lines where line.hasPrefix("* ") && line.contains("FETCH") {
-                let words = line.replacingOccurrences(of: "(", with: " ").replacingOccurrences(of: ")", with: " ").split(separator: " ")
-                var uid: UInt32?
-                var size: Int?
-                for (i, w) in words.enumerated() where i + 1 < words.count {
-                    if w.uppercased() == "UID" { uid = UInt32(words[i + 1]) }
-                    if w.uppercased() == "RFC822.SIZE" { size = Int(words[i + 1]) }
+        try chunked(uids, "UID FETCH {set} (UID RFC822.SIZE)") { responses in
+            for response in responses where response.text.hasPrefix("* ") {
+                let words = IMAPSyntax.fetchWords(response.text)
+                if let uid = IMAPSyntax.value(after: "UID", in: words).flatMap({ UInt32($0) }),
+                   let size = IMAPSyntax.value(after: "RFC822.SIZE", in: words).flatMap({ Int($0) }) {
+                    sizes[uid] = size
                 }
-                if let uid, let size { sizes[uid] = size }
             }
-            start += 50
         }
         return sizes
     }
 
-    /// Marks messages \Seen in one command. libcurl's URL fetch sets \Seen anyway, one
-    /// Dovecot transaction per message; doing it in bulk first makes those fetches cheap.
+    /// Marks messages \Seen, a thousand per command: processed mail reads as read in
+    /// the admin's mail client (Parley's own state is in the database).
     public func markSeen(_ uids: [UInt32]) throws(MailError) {
-        guard !uids.isEmpty else { return }
-        _ = try command("UID STORE \(IMAPSyntax.sequenceSet(uids)) +FLAGS.SILENT (\\Seen)", on: mailbox)
+        try chunked(uids, "UID STORE {set} +FLAGS.SILENT (\\Seen)")
     }
 
-    public func fetch(uid: UInt32) throws(MailError) -> [UInt8] {
-        try fetch(uid: uid, limit: Int.max)
-    }
-
-    /// Fetches one message's exact bytes; fails once more than `limit` bytes arrive.
     public func fetch(uid: UInt32, limit: Int) throws(MailError) -> [UInt8] {
-        let sink = TransferSink()
-        sink.bodyLimit = limit
-        let (code, message) = curl.perform(url: mailboxURL(mailbox) + "/;UID=\(uid)", customRequest: nil, sink: sink)
-        if sink.overLimit {
-            throw MailError(.invalidInput, "message \(uid) is larger than \(limit) bytes")
+        switch try fetch(uids: [uid], limit: limit)[uid] {
+        case .bytes(let bytes): return bytes
+        case .tooLarge(let size): throw MailError(.invalidInput, "message \(uid) is larger than \(limit) bytes (\(size))")
+        case nil: throw MailError(.protocolError, "\(server) has no message with UID \(uid) in \(mailbox)")
         }
-        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
-        return sink.body
+    }
+
+    /// Fetches the exact bytes of many messages with one `UID FETCH … (UID BODY.PEEK[])`
+    /// per thousand; a message over `limit` bytes is read past and reported with its
+    /// size. UIDs no longer in the mailbox are absent from the result.
+    public func fetch(uids: [UInt32], limit: Int) throws(MailError) -> [UInt32: FetchedMessage] {
+        var out: [UInt32: FetchedMessage] = [:]
+        out.reserveCapacity(uids.count)
+        let sorted = uids.sorted()
+        var start = 0
+        while start < sorted.count {
+            let set = IMAPSyntax.sequenceSet(Array(sorted[start..<min(start + CurlIMAPClient.chunk, sorted.count)]))
+            start += CurlIMAPClient.chunk
+            for response in try connection.command("UID FETCH \(set) (UID BODY.PEEK[])", literalLimit: limit) where response.text.hasPrefix("* ") {
+                let words = IMAPSyntax.fetchWords(response.text)
+                guard let uid = IMAPSyntax.value(after: "UID", in: words).flatMap({ UInt32($0) }),
+                      let body = IMAPSyntax.value(after: "BODY[]", in: words) else { continue }
+                if let literal = response.literals.first {
+                    if let bytes = literal {
+                        out[uid] = .bytes(bytes)
+                    } else {
+                        out[uid] = .tooLarge(Int(body.dropFirst().dropLast()) ?? limit + 1)
+                    }
+                } else if body == "\"\"" || body.uppercased() == "NIL" {
+                    out[uid] = .bytes([])
+                }
+            }
+        }
+        return out
     }
 
     public func move(uids: [UInt32], to folder: String) throws(MailError) {
         guard !uids.isEmpty else { return }
         try ensureFolder(folder)
-        // Each moved message is answered with an EXPUNGE line: keep every answer short
-        // (see `sizes(of:)` on libcurl's header counting).
-        let sorted = uids.sorted()
-        var start = 0
-        while start < sorted.count {
-            try moveChunk(Array(sorted[start..<min(start + 50, sorted.count)]), to: folder)
-            start += 50
-        }
-    }
-
-    private func moveChunk(_ uids: [UInt32], to folder: String) throws(MailError) {
-        let set = IMAPSyntax.sequenceSet(uids)
+        let target = IMAPSyntax.quoted(folder)
         if try capabilitySet().contains("MOVE") {
             // RFC 6851: one command moves the whole set.
-            _ = try command("UID MOVE \(set) \(IMAPSyntax.quoted(folder))", on: mailbox)
+            try chunked(uids, "UID MOVE {set} \(target)")
         } else {
             // RFC 3501 without MOVE: copy, flag deleted, expunge just those UIDs where
             // UIDPLUS (RFC 4315) allows it.
-            _ = try command("UID COPY \(set) \(IMAPSyntax.quoted(folder))", on: mailbox)
-            _ = try command("UID STORE \(set) +FLAGS.SILENT (\\Deleted)", on: mailbox)
-            if try capabilitySet().contains("UIDPLUS") {
-                _ = try command("UID EXPUNGE \(set)", on: mailbox)
+            let uidplus = try capabilitySet().contains("UIDPLUS")
+            try chunked(uids, "UID COPY {set} \(target)")
+            try chunked(uids, "UID STORE {set} +FLAGS.SILENT (\\Deleted)")
+            if uidplus {
+                try chunked(uids, "UID EXPUNGE {set}")
             } else {
-                _ = try command("EXPUNGE", on: mailbox)
+                _ = try command("EXPUNGE")
             }
         }
     }
@@ -191,16 +179,16 @@ public final class CurlIMAPClient: MailboxClient {
     /// Creates a folder unless it exists.
     public func ensureFolder(_ folder: String) throws(MailError) {
         if knownFolders.contains(folder) { return }
-        let lines = try command("LIST \"\" \(IMAPSyntax.quoted(folder))", on: nil)
+        let lines = try command("LIST \"\" \(IMAPSyntax.quoted(folder))")
         if !lines.contains(where: { $0.hasPrefix("* LIST") }) {
-            _ = try command("CREATE \(IMAPSyntax.quoted(folder))", on: nil)
+            _ = try command("CREATE \(IMAPSyntax.quoted(folder))")
         }
         knownFolders.insert(folder)
     }
 
     private func capabilitySet() throws(MailError) -> Set<String> {
         if let capabilities { return capabilities }
-        let lines = try command("CAPABILITY", on: nil)
+        let lines = try command("CAPABILITY")
         var caps = Set<String>()
         for line in lines where line.hasPrefix("* CAPABILITY") {
             for word in line.split(separator: " ").dropFirst(2) { caps.insert(word.uppercased()) }

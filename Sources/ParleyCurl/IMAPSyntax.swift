@@ -28,6 +28,22 @@ enum IMAPSyntax {
     }
 
     /// Parses a `sequence-set` of numbers and ranges (no `*`).
+    /// The words of a FETCH response's text, parentheses dropped: `UID`, `5`, `BODY[]`, `{20}`…
+    static func fetchWords(_ text: String) -> [Substring] {
+        guard let open = text.firstIndex(of: "(") else { return [] }
+        return text[text.index(after: open)...].split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" })
+    }
+
+    /// The word after `name` (compared without case) in `words`.
+    static func value(after name: String, in words: [Substring]) -> Substring? {
+        var i = 0
+        while i + 1 < words.count {
+            if words[i].count == name.utf8.count && words[i].uppercased() == name { return words[i + 1] }
+            i += 1
+        }
+        return nil
+    }
+
     static func sequenceSet(_ text: Substring) -> [UInt32] {
         var out: [UInt32] = []
         for piece in text.split(separator: ",") {

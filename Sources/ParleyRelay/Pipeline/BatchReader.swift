@@ -22,7 +22,9 @@ final class BatchReader: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var ready: [Int: Result<[(UInt32, Ingestor.Fetched)], MailError>] = [:]
-    private var moves: [[(UInt32, Bool)]] = []
+    private var moves: [(UInt32, Bool)] = []
+    /// Committed messages moved per round of MOVE commands.
+    private let moveAtOnce = 1000
     private var finished = false
     private var exited = false
     private var taken = 0
@@ -37,14 +39,19 @@ final class BatchReader: @unchecked Sendable {
         self.batches = batches
     }
 
-    /// The reader thread's loop: moves first (they free the inbox), then reading ahead.
+    /// The reader thread's loop: reading ahead, and moving committed messages out of the
+    /// inbox once a thousand are waiting or nothing is left to read (a MOVE costs the
+    /// server a mailbox sync whatever its size: 0.30 ms of Dovecot CPU per message in
+    /// moves of 100, 0.13 in moves of 1,000).
     func run() {
         var next = 0
         var readFailed = false
         condition.lock()
         while true {
-            if !moves.isEmpty {
-                let items = moves.removeFirst()
+            let readingDone = readFailed || moveError != nil || next >= batches.count
+            if !moves.isEmpty && (moves.count >= moveAtOnce || readingDone || finished) {
+                let items = moves
+                moves.removeAll()
                 condition.unlock()
                 let error = move(items)
                 condition.lock()
@@ -59,7 +66,7 @@ final class BatchReader: @unchecked Sendable {
                 continue
             }
             if finished { break }
-            if !readFailed && moveError == nil && next < batches.count && next < taken + ahead {
+            if !readingDone && next < taken + ahead {
                 let index = next
                 next += 1
                 condition.unlock()
@@ -94,7 +101,7 @@ final class BatchReader: @unchecked Sendable {
     /// Hands over a committed batch: (uid, rejected) pairs.
     func moveOut(_ items: [(UInt32, Bool)]) {
         condition.lock()
-        moves.append(items)
+        moves += items
         condition.broadcast()
         condition.unlock()
     }
@@ -127,21 +134,41 @@ final class BatchReader: @unchecked Sendable {
         }
     }
 
+    /// Fetches a batch in as few commands as its size allows (at most 16 MiB per
+    /// command) and reads each message.
     private func read(_ batch: [UInt32]) -> Result<[(UInt32, Ingestor.Fetched)], MailError> {
+        let limit = mailbox.maxMessageSize
+        var found: [UInt32: FetchedMessage] = [:]
+        var group: [UInt32] = []
+        var groupBytes = 0
+        do {
+            for uid in batch {
+                let size = sizes[uid] ?? 0
+                if size > limit { continue }
+                group.append(uid)
+                groupBytes += size
+                if groupBytes >= 16 << 20 {
+                    found.merge(try client.fetch(uids: group, limit: limit)) { $1 }
+                    group.removeAll()
+                    groupBytes = 0
+                }
+            }
+            if !group.isEmpty { found.merge(try client.fetch(uids: group, limit: limit)) { $1 } }
+        } catch {
+            return .failure(error)
+        }
         var fetched: [(UInt32, Ingestor.Fetched)] = []
         fetched.reserveCapacity(batch.count)
         for uid in batch {
-            if let size = sizes[uid], size > mailbox.maxMessageSize {
+            if let size = sizes[uid], size > limit {
                 fetched.append((uid, .tooLarge(size)))
                 continue
             }
-            switch Result(catching: { () throws(MailError) -> [UInt8] in try client.fetch(uid: uid, limit: mailbox.maxMessageSize) }) {
-            case .success(let raw):
-                fetched.append((uid, .mail(ReadMail(raw: raw, ownAddresses: ownAddresses))))
-            case .failure(let error):
-                // A `where` clause on a typed-throws catch crashes Swift 6.3's SILGen: match here.
-                guard error.kind == .invalidInput else { return .failure(error) }
-                fetched.append((uid, .tooLarge(sizes[uid] ?? mailbox.maxMessageSize + 1)))
+            switch found[uid] {
+            case .bytes(let raw): fetched.append((uid, .mail(ReadMail(raw: raw, ownAddresses: ownAddresses))))
+            case .tooLarge(let size): fetched.append((uid, .tooLarge(size)))
+            // Expunged by another client since the search: nothing arrived to record.
+            case nil: break
             }
         }
         return .success(fetched)
