@@ -50,6 +50,41 @@ struct IMAPClientTests {
         #expect(servers.messageCount(user: user, folder: "Done") == 300)
     }
 
+    @Test("bulk fetch: exact bytes of 1,200 messages in two commands, literal-like and 8-bit lines, one over the limit")
+    func bulkFetch() throws {
+        let user = TestServers.uniqueName("bulk")
+        var sent: [[UInt8]] = []
+        for i in 0..<1_200 {
+            var m = Array("From: a@example.org\r\nSubject: b\(i)\r\nMessage-ID: <b\(i)@example.org>\r\n\r\n".utf8)
+            // Lines a careless reader would take for a literal or the tagged end.
+            m += Array("a line that ends like a literal {12}\r\nP3 OK done\r\n* 1 EXISTS\r\n".utf8)
+            m += [0xC3, 0xA9, 0xFF, 0x20, 0x7B, 0x30, 0x7D, 0x0D, 0x0A]
+            m += Array(String(repeating: "x", count: i % 97).utf8) + [0x0D, 0x0A]
+            if i == 700 { m += Array(repeating: UInt8(ascii: "y"), count: 300_000) + [0x0D, 0x0A] }
+            sent.append(m)
+            try servers.deliver(m, to: user)
+        }
+        let c = try client(user)
+        let uids = try c.uids(after: 0)
+        #expect(uids.count == 1_200)
+        let got = try c.fetch(uids: uids, limit: 200_000)
+        #expect(got.count == 1_200)
+        for (i, uid) in uids.enumerated() {
+            if i == 700 {
+                #expect(got[uid] == .tooLarge(sent[i].count))
+            } else if got[uid] != .bytes(sent[i]) {
+                Issue.record("message \(i) (UID \(uid)) came back different")
+                break
+            }
+        }
+        // The client still speaks after reading past the large literal.
+        #expect(try c.fetch(uid: uids[701], limit: 200_000) == sent[701])
+        try c.move(uids: uids, to: "Bulk/Done")
+        #expect(servers.messageCount(user: user) == 0)
+        #expect(servers.messageCount(user: user, folder: "Bulk/Done") == 1_200)
+        #expect(try c.uids(after: 0).isEmpty)
+    }
+
     @Test("imaps:// with the test CA")
     func imaps() throws {
         let user = TestServers.uniqueName("tls")
