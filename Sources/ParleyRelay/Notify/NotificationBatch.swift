@@ -95,10 +95,13 @@ final class NotificationBatch: @unchecked Sendable {
         _ = drain()
     }
 
-    /// The rows queued, once all are built; the batch is empty afterwards.
+    /// The rows queued, once all are built; the batch is empty afterwards. The caller
+    /// builds what no worker has started rather than wait for one (at the end of an
+    /// ingest batch the writer otherwise sat idle while the builder caught up).
     private func drain() -> [Item] {
         condition.lock()
         defer { condition.unlock() }
+        while nextToBuild < items.count { buildNext() }
         while built < items.count { condition.wait() }
         let all = items
         items = []
@@ -120,23 +123,28 @@ final class NotificationBatch: @unchecked Sendable {
         condition.lock()
         while true {
             if nextToBuild < items.count {
-                let index = nextToBuild
-                nextToBuild += 1
-                let make = items[index].make
-                let skip = items[index].dropped
-                condition.unlock()
-                let raw = skip ? [] : (make?() ?? [])
-                condition.lock()
-                items[index].raw = raw
-                items[index].make = nil
-                built += 1
-                condition.broadcast()
+                buildNext()
                 continue
             }
             if closing { break }
             condition.wait()
         }
         condition.unlock()
+    }
+
+    /// Builds the next unstarted row; called and returns with the lock held.
+    private func buildNext() {
+        let index = nextToBuild
+        nextToBuild += 1
+        let make = items[index].make
+        let skip = items[index].dropped
+        condition.unlock()
+        let raw = skip ? [] : (make?() ?? [])
+        condition.lock()
+        items[index].raw = raw
+        items[index].make = nil
+        built += 1
+        condition.broadcast()
     }
 }
 

@@ -17,8 +17,12 @@ final class BatchReader: @unchecked Sendable {
     private let sizes: [UInt32: Int]
     private let ownAddresses: [String]
     private let batches: [[UInt32]]
-    /// How many batches may be read before the one being committed.
-    private let ahead = 2
+    /// How far reading may run ahead of the batch being committed: up to 12 batches
+    /// (more than one round of moves, which blocks this thread while the server works
+    /// through a thousand messages) and 64 MiB of mail.
+    private let ahead = 12
+    private let aheadBytes = 64 << 20
+    private var readyBytes = 0
 
     private let condition = NSCondition()
     private var ready: [Int: Result<[(UInt32, Ingestor.Fetched)], MailError>] = [:]
@@ -66,13 +70,14 @@ final class BatchReader: @unchecked Sendable {
                 continue
             }
             if finished { break }
-            if !readingDone && next < taken + ahead {
+            if !readingDone && (next <= taken || (next < taken + ahead && readyBytes < aheadBytes)) {
                 let index = next
                 next += 1
                 condition.unlock()
                 let result = read(batches[index])
                 condition.lock()
                 if case .failure = result { readFailed = true }
+                readyBytes += BatchReader.bytes(result)
                 ready[index] = result
                 condition.broadcast()
                 continue
@@ -94,8 +99,17 @@ final class BatchReader: @unchecked Sendable {
             throw MailError(.protocolError, "the IMAP reader stopped before batch \(index)")
         }
         taken = index + 1
+        readyBytes -= BatchReader.bytes(result)
         condition.broadcast()
         return try result.get()
+    }
+
+    private static func bytes(_ result: Result<[(UInt32, Ingestor.Fetched)], MailError>) -> Int {
+        guard case .success(let items) = result else { return 0 }
+        return items.reduce(0) { total, item in
+            if case .mail(let mail) = item.1 { return total + mail.raw.count }
+            return total
+        }
     }
 
     /// Hands over a committed batch: (uid, rejected) pairs.
