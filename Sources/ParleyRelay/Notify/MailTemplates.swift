@@ -8,6 +8,8 @@ public struct MailTemplates: Sendable {
     public static let required = ["new-post.txt", "new-post.html", "new-comment.txt", "new-comment.html"]
 
     private let library: MustacheLibrary
+    /// Render plans for these templates, shared by every notification (see ``FanoutRenderer``).
+    let plans = FanoutRenderer.Plans()
 
     /// Loads every `*.mustache` file of the folder; fails naming the file that does not parse.
     ///

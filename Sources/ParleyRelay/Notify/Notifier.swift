@@ -26,7 +26,7 @@ struct Notifier {
         var shared = baseContext(post: post)
         shared["author"] = displayName(author)
         let recipients = try recipientsForPost(post, tx: tx)
-        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys, recipients: recipients.count)
+        let renderer = FanoutRenderer(templates: relay.templates, shared: shared)
         var queued: [OutboundRecord] = []
         for person in recipients {
             let token = relay.codec.encode(ReplyToken(target: .post, targetID: post.number!, recipientID: person.id!, issuedDay: relay.today))
@@ -67,7 +67,7 @@ struct Notifier {
         shared["is_reply"] = parentAuthor != nil
         shared["parent_author"] = parentAuthor.map(displayName) ?? ""
         let subject = "Re: \(post.title)"
-        let renderer = FanoutRenderer(templates: relay.templates, shared: shared, keys: Notifier.recipientKeys, recipients: recipients.count)
+        let renderer = FanoutRenderer(templates: relay.templates, shared: shared)
 
         var queued: [OutboundRecord] = []
         queued.reserveCapacity(recipients.count)
@@ -101,9 +101,6 @@ struct Notifier {
             "comments_url": "\(relay.config.site.baseURL)/posts/\(post.id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? post.id)/comments",
         ]
     }
-
-    /// The context values that differ per recipient, besides flags such as `to_you`.
-    static let recipientKeys = ["recipient", "unsubscribe_url"]
 
     /// A fan-out template's text and HTML parts for one recipient.
     private func render(_ template: String, _ renderer: FanoutRenderer, recipient: PersonRecord, token: String,
