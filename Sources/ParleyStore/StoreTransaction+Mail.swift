@@ -66,10 +66,20 @@ extension StoreTransaction {
     /// Queues an outbound message and returns it with its id. A record whose `id` is
     /// already set is stored under that id (which must be free).
     public func insertOutbound(_ record: OutboundRecord) throws -> OutboundRecord {
-        var r = record
-        try r.insert(db)
-        try db.cachedStatement(sql: "INSERT INTO outbound_raw (outboundId, raw) VALUES (?, ?)").execute(arguments: [r.id, r.raw])
-        return r
+        // A kept statement: GRDB's generic insert (persistence container, callbacks,
+        // SQL built per call) cost twice as much, once per notification queued.
+        let r = record
+        try db.cachedStatement(sql: """
+            INSERT INTO outbound_messages (id, recipientId, recipient, kind, token, messageId, envelopeFrom, status, attempts,
+                                           nextAttemptAt, lastError, smtpReply, postId, commentId, createdAt, sentAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [r.id, r.recipientId, r.recipient, r.kind, r.token, r.messageId, r.envelopeFrom, r.status, r.attempts,
+                                     StoreDate.text(r.nextAttemptAt), r.lastError, r.smtpReply, r.postId, r.commentId,
+                                     StoreDate.text(r.createdAt), r.sentAt.map(StoreDate.text)])
+        var inserted = r
+        inserted.id = r.id ?? db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO outbound_raw (outboundId, raw) VALUES (?, ?)").execute(arguments: [inserted.id, r.raw])
+        return inserted
     }
 
     /// Saves every field of an outbound message, its bytes included.

@@ -10,16 +10,21 @@ extension StoreTransaction {
                 existing.name = name
                 try existing.update(db)
             }
+            cache.persons[existing.id!] = existing
             return existing
         }
         var person = PersonRecord(email: address.address, emailKey: address.key, name: address.name, createdAt: now)
         try person.insert(db)
+        cache.persons[person.id!] = person
         return person
     }
 
     /// The person with this id.
     public func person(id: Int64) throws -> PersonRecord? {
-        try PersonRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM persons WHERE id = ?"), arguments: [id])
+        if let known = cache.persons[id] { return known }
+        let person = try PersonRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM persons WHERE id = ?"), arguments: [id])
+        if let person { cache.persons[id] = person }
+        return person
     }
 
     /// The persons with these ids, by id (unknown ids are left out): one query per 500.
@@ -45,6 +50,7 @@ extension StoreTransaction {
     /// Saves changes to a person.
     public func update(_ person: PersonRecord) throws {
         try person.update(db)
+        if let id = person.id { cache.persons[id] = person }
     }
 
     public func allPersons() throws -> [PersonRecord] {

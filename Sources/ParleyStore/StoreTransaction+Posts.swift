@@ -6,6 +6,7 @@ extension StoreTransaction {
     /// Creates a conversation with its partners; fails if the id exists.
     public func insertConversation(_ conversation: ConversationRecord, partners: [Int64]) throws {
         try conversation.insert(db)
+        cache.partners[conversation.id] = nil
         for p in partners {
             try ConversationPartnerRecord(conversationId: conversation.id, personId: p).insert(db)
         }
@@ -17,8 +18,11 @@ extension StoreTransaction {
 
     /// The person ids of a conversation's partners.
     public func partners(of conversationId: String) throws -> [Int64] {
-        try Int64.fetchAll(db.cachedStatement(sql: "SELECT personId FROM conversation_partners WHERE conversationId = ? ORDER BY personId"),
-                           arguments: [conversationId])
+        if let known = cache.partners[conversationId] { return known }
+        let ids = try Int64.fetchAll(db.cachedStatement(sql: "SELECT personId FROM conversation_partners WHERE conversationId = ? ORDER BY personId"),
+                                     arguments: [conversationId])
+        cache.partners[conversationId] = ids
+        return ids
     }
 
     /// Inserts a post and returns it with its number.

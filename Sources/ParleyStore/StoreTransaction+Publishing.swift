@@ -7,6 +7,10 @@ extension StoreTransaction {
 
     /// Marks a post's static views as needing a rewrite; a newer request moves the time.
     public func requestViewUpdate(postId: String, now: Date) throws {
+        // Once per post and time in a transaction (an ingest batch of replies to one post
+        // asked a hundred times).
+        if cache.viewRequests[postId] == now { return }
+        cache.viewRequests[postId] = now
         try db.cachedStatement(sql: "INSERT INTO view_updates (postId, requestedAt) VALUES (?, ?) ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt")
             .execute(arguments: [postId, StoreDate.text(now)])
     }
@@ -19,6 +23,7 @@ extension StoreTransaction {
     /// Clears a request made no later than `requestedNoLaterThan` (when the rewrite
     /// began); a request made since stays for the next rewrite.
     public func clearViewUpdate(postId: String, requestedNoLaterThan: Date) throws {
+        cache.viewRequests[postId] = nil
         try db.execute(sql: "DELETE FROM view_updates WHERE postId = ? AND requestedAt <= ?", arguments: [postId, requestedNoLaterThan])
     }
 

@@ -56,6 +56,12 @@ extension StoreTransaction {
     }
 
     /// Whether a person has switched off everything (unsubscribed from all).
+    /// Whether the person has a subscription of this scope (active or not).
+    public func hasSubscription(personId: Int64, scope: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE personId = ? AND scope = ?)"),
+                          arguments: [personId, scope]) ?? false
+    }
+
     public func subscriptions(personId: Int64) throws -> [SubscriptionRecord] {
         try SubscriptionRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE personId = ? ORDER BY id"), arguments: [personId])
     }

@@ -184,7 +184,7 @@ struct Decider {
             author.trusted = true
             try tx.update(author)
         }
-        if try tx.subscriptions(personId: comment.authorId).first(where: { $0.scope == "replies" }) == nil {
+        if try !tx.hasSubscription(personId: comment.authorId, scope: "replies") {
             try tx.subscribe(personId: comment.authorId, scope: "replies", postId: nil, conversationId: nil, now: relay.now())
         }
         _ = try Notifier(relay: relay).queueNewComment(comment, post: post, tx: tx)

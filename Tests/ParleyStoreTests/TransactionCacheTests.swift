@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import ParleyCore
+@testable import ParleyStore
+import Testing
+
+/// What one transaction remembers of rows it read (`TransactionCache`) never differs from
+/// the database, and the write-ahead log is copied into the database file by the
+/// checkpoint thread rather than by the writer.
+@Suite("SQLite store: transaction cache and checkpoints")
+struct TransactionCacheTests {
+    static func tempPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("parley-cache-\(UInt64.random(in: 0...UInt64.max)).sqlite").path
+    }
+
+    @Test("a person read, updated, or created in a rolled-back savepoint reads as the database has it")
+    func persons() throws {
+        let store = try Store(path: Self.tempPath())
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        try store.write { tx in
+            let ann = try tx.person(for: EmailAddress("Ann <ann@example.org>")!, now: now)
+            #expect(try tx.person(id: ann.id!)?.trusted == false)
+            var changed = ann
+            changed.trusted = true
+            changed.bounceScore = 3
+            try tx.update(changed)
+            #expect(try tx.person(id: ann.id!) == changed)
+            // A person created inside a savepoint that rolls back does not exist afterwards.
+            var ghost: Int64?
+            do {
+                _ = try tx.savepoint { () throws -> Int in
+                    ghost = try tx.person(for: EmailAddress("bob@example.org")!, now: now).id
+                    #expect(try tx.person(id: ghost!) != nil)
+                    throw StoreError("undo")
+                }
+            } catch {}
+            #expect(try tx.person(id: ghost!) == nil)
+            #expect(try tx.person(id: ann.id!) == changed)
+        }
+        // A later transaction reads what was committed.
+        try store.read { tx in
+            let ann = try tx.person(address: EmailAddress("ann@example.org")!)
+            #expect(ann?.trusted == true && ann?.bounceScore == 3)
+        }
+    }
+
+    @Test("partners and view requests: repeated in one transaction, written once, and still right after changes")
+    func partnersAndViews() throws {
+        let store = try Store(path: Self.tempPath())
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        try store.write { tx in
+            #expect(try tx.partners(of: "c1").isEmpty)
+            let a = try tx.person(for: EmailAddress("a@example.org")!, now: now)
+            let b = try tx.person(for: EmailAddress("b@example.org")!, now: now)
+            try tx.insertConversation(ConversationRecord(id: "c1", title: "C", createdAt: now), partners: [b.id!, a.id!])
+            #expect(try tx.partners(of: "c1") == [a.id!, b.id!].sorted())
+            _ = try tx.insertPost(PostRecord(id: "p1", title: "P", url: "https://example.org/p1", authorId: a.id!, conversationId: "c1", createdAt: now))
+
+            try tx.requestViewUpdate(postId: "p1", now: now)
+            try tx.requestViewUpdate(postId: "p1", now: now)
+            #expect(try tx.pendingViewUpdates() == ["p1"])
+            try tx.clearViewUpdate(postId: "p1", requestedNoLaterThan: now)
+            #expect(try tx.pendingViewUpdates().isEmpty)
+            try tx.requestViewUpdate(postId: "p1", now: now)
+            #expect(try tx.pendingViewUpdates() == ["p1"], "a request after the rewrite must be written again")
+        }
+    }
+
+    @Test("the write-ahead log reaches the database file without the writer checkpointing")
+    func backgroundCheckpoint() throws {
+        let path = Self.tempPath()
+        let store = try Store(path: path)
+        let before = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        // About 100 pages: far below the writer's own checkpoint threshold (8,000 pages),
+        // so only the checkpoint thread can have copied them.
+        for i in 0..<20 {
+            try store.write { tx in
+                for j in 0..<10 {
+                    _ = try tx.insertInbound(InboundRecord(
+                        mailbox: "INBOX", uidValidity: 1, uid: Int64(i * 10 + j), messageId: nil, hash: "h\(i)-\(j)", status: "rejected",
+                        reason: "test", fromAddress: nil, subject: nil, size: 2_000, raw: Data(repeating: UInt8(i), count: 2_000),
+                        commentId: nil, receivedAt: now))
+                }
+            }
+        }
+        var after = before
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            after = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if after >= before + 200 * 2_000 { break }
+            usleep(50_000)
+        }
+        #expect(after >= before + 200 * 2_000, "the database file grew from \(before) to \(after) bytes only")
+        withExtendedLifetime(store) {}
+    }
+}
