@@ -15,11 +15,19 @@ enum IngestBench {
         let env = try BenchEnvironment(servers: servers)
         let note = try env.setUpConversation()
         for i in 0..<n { try servers.deliver(env.reply(to: note, number: i), to: env.user) }
-        let raw = shell(["/usr/bin/python3", TestServers.repoRoot + "/scripts/raw_imap_fetch.py", "127.0.0.1", "\(servers.imapPort)", env.user, "secret"])
-        let rawLine = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        say(rawLine)
-        // (The untrimmed output's last word ended in a newline, so the ratio read 0.00.)
-        let rawRate = rawLine.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0
+        // The raw loop swings by a third from one run to the next on this VM (2,434 and
+        // 3,571 messages/s in two runs minutes apart): three runs, each printed, and the
+        // ratio taken against their median and, to show the spread, their best.
+        var rawRates: [Double] = []
+        for _ in 0..<3 {
+            let raw = shell(["/usr/bin/python3", TestServers.repoRoot + "/scripts/raw_imap_fetch.py", "127.0.0.1", "\(servers.imapPort)", env.user, "secret"])
+            let rawLine = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            say(rawLine)
+            // (The untrimmed output's last word ended in a newline, so the ratio read 0.00.)
+            rawRates.append(rawLine.split(separator: " ").first { $0.hasPrefix("per_second=") }.flatMap { Double($0.dropFirst("per_second=".count)) } ?? 0)
+        }
+        rawRates.sort()
+        let rawRate = rawRates[1]
 
         let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
         let cpuBefore = threadCPU(), processBefore = processCPU(), serverBefore = serverCPU()
@@ -52,7 +60,8 @@ enum IngestBench {
         let rate = Double(summary.fetched) / seconds
         say(String(format: "parley_ingest messages=%d published=%d queued_notifications=%d seconds=%.3f per_second=%.0f",
                      summary.fetched, summary.byStatus["published"] ?? 0, queued, seconds, rate))
-        say(String(format: "ratio parley/raw = %.2f (target >= 0.50)", rawRate > 0 ? rate / rawRate : 0))
+        say(String(format: "ratio parley/raw = %.2f against the median raw run (%.0f/s; target >= 0.50); %.2f against the best (%.0f/s)",
+                     rawRate > 0 ? rate / rawRate : 0, rawRate, rawRates[2] > 0 ? rate / rawRates[2] : 0, rawRates[2]))
         // Where the CPU went, per message, by thread (the writer is this process's main thread).
         var parts: [String] = []
         let seen = sampler.lock.withLock { sampler.seen.merging(cpuAfter) { max($0, $1) } }
