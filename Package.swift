@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
-        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyTesting"],
+        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyCurl", "ParleyTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyWebTests", dependencies: [
             "ParleyWeb", "ParleyRelay", "ParleyStore", "ParleyCore", "ParleyMail", "ParleyTesting",

@@ -78,4 +78,16 @@ public protocol MailTransport: AnyObject {
     /// Sends one message to one recipient; throws ``MailError`` with `.temporary`
     /// or `.permanent` for a refusal, `.connection` when the server is unreachable.
     func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt
+    /// The same, asking `beforeData` once the server has accepted the envelope and just
+    /// before the message itself goes out (the moment after which it may be delivered);
+    /// false abandons the message (a `.connection` error) without it being delivered.
+    /// The outbox commits its bookkeeping meanwhile: the envelope's round trips overlap
+    /// the database write instead of following it.
+    func send(from envelopeFrom: String, to recipient: String, data: [UInt8], beforeData: () -> Bool) throws(MailError) -> SendReceipt
+}
+
+extension MailTransport {
+    public func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt {
+        try send(from: envelopeFrom, to: recipient, data: data, beforeData: { true })
+    }
 }

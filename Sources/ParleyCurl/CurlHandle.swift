@@ -11,6 +11,9 @@ final class TransferSink {
     var upload: [UInt8] = []
     var uploadOffset = 0
     var bodyLimit = Int.max
+    /// Asked before the first upload byte is handed to libcurl; false aborts the transfer.
+    var beforeUpload: (() -> Bool)?
+    var uploadAborted = false
     var headerBytes = 0
     var overLimit = false
 }
@@ -129,6 +132,13 @@ final class CurlHandle {
             _ = parley_curl_setopt_data_cb(handle, CURLOPT_READFUNCTION, { ptr, size, count, user in
                 guard let ptr, let user else { return 0 }
                 let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
+                if let gate = sink.beforeUpload {
+                    sink.beforeUpload = nil
+                    if !gate() {
+                        sink.uploadAborted = true
+                        return Int(CURL_READFUNC_ABORT)
+                    }
+                }
                 let n = min(size * count, sink.upload.count - sink.uploadOffset)
                 if n > 0 {
                     sink.upload.withUnsafeBufferPointer { buf in

@@ -30,7 +30,7 @@ public final class CurlSMTPTransport: MailTransport {
         curl.configure(options)
     }
 
-    public func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt {
+    public func send(from envelopeFrom: String, to recipient: String, data: [UInt8], beforeData: () -> Bool) throws(MailError) -> SendReceipt {
         guard EmailAddress(address: envelopeFrom, name: nil) != nil || envelopeFrom.isEmpty else {
             throw MailError(.invalidInput, "envelope sender \"\(envelopeFrom.debugDescription)\" is not a plain address")
         }
@@ -41,7 +41,16 @@ public final class CurlSMTPTransport: MailTransport {
         curl.set(CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
         let sink = TransferSink()
         sink.upload = data
-        let (code, message) = curl.perform(url: url, customRequest: nil, sink: sink, upload: true, recipients: ["<\(recipient)>"])
+        // libcurl asks for the message bytes only after the server's 354 to DATA.
+        let (code, message) = withoutActuallyEscaping(beforeData) { gate in
+            sink.beforeUpload = gate
+            defer { sink.beforeUpload = nil }
+            return curl.perform(url: url, customRequest: nil, sink: sink, upload: true, recipients: ["<\(recipient)>"])
+        }
+        if sink.uploadAborted {
+            // The connection is left mid-DATA: libcurl closes it; the next send opens a new one.
+            throw MailError(.connection, "the message for \(recipient) was held back before its data was sent")
+        }
         let replyCode = curl.responseCode
         let reply = Self.reply(code: replyCode, lines: sink.lines)
         guard code == CURLE_OK else {

@@ -53,6 +53,7 @@ public struct OutboxSender {
         var summary = FlushSummary()
         var tried = Set<Int64>()
         var pending: Outcome?
+        let committer = Committer(store: relay.store)
         outer: while true {
             let due = try relay.store.read { try $0.dueOutbound(now: relay.now(), limit: batch) }.filter { !tried.contains($0.id!) }
             if due.isEmpty { break }
@@ -62,13 +63,19 @@ public struct OutboxSender {
                 message.attempts += 1
                 let retryAt = schedule.nextAttempt(after: message.attempts, queuedAt: message.createdAt, now: now)
                 message.nextAttemptAt = retryAt ?? now
+                // The previous message's outcome and this one's attempt commit on the
+                // committer thread while the SMTP envelope (MAIL FROM, RCPT TO, DATA)
+                // goes out; the message's bytes are held back until the commit is done,
+                // so a crash still costs at most one duplicate and never a loss.
                 let done = pending
-                try relay.store.write { tx in
+                let attempted = message
+                let commit = committer.commit { tx in
                     if let done { try save(done, tx: tx) }
-                    try tx.updateDelivery(message)
+                    try tx.updateDelivery(attempted)
                 }
                 pending = nil
-                let (outcome, stop) = attempt(message, retryAt: retryAt, summary: &summary)
+                let (outcome, stop) = attempt(message, retryAt: retryAt, summary: &summary, beforeData: { commit.wait() == nil })
+                if let error = commit.wait() { throw error }
                 pending = outcome
                 if stop { break outer }
             }
@@ -88,10 +95,12 @@ public struct OutboxSender {
     }
 
     /// One try; returns the outcome to save and whether the flush must stop.
-    private func attempt(_ message: OutboundRecord, retryAt: Date?, summary: inout FlushSummary) -> (Outcome, Bool) {
+    private func attempt(_ message: OutboundRecord, retryAt: Date?, summary: inout FlushSummary, beforeData: () -> Bool) -> (Outcome, Bool) {
         var message = message
+        var held = false
         do {
-            let receipt = try transport.send(from: message.envelopeFrom, to: message.recipient, data: [UInt8](message.raw))
+            let receipt = try transport.send(from: message.envelopeFrom, to: message.recipient, data: [UInt8](message.raw),
+                                             beforeData: { held = !beforeData(); return !held })
             message.status = "sent"
             message.sentAt = relay.now()
             message.smtpReply = "\(receipt.replyCode) \(receipt.reply)"
@@ -99,6 +108,8 @@ public struct OutboxSender {
             summary.sent += 1
             return (Outcome(message: message, addressRefused: false), false)
         } catch {
+            // The bookkeeping commit failed: the caller throws its error; nothing was sent.
+            if held { return (Outcome(message: message, addressRefused: false), true) }
             let serverWide = [.connection, .tls, .authentication].contains(error.kind) || error.replyCode == 421
             message.lastError = error.description
             message.smtpReply = error.replyCode.map { code in
@@ -131,5 +142,59 @@ public struct OutboxSender {
             try BounceHandler(relay: relay).record(personId: person, outbound: outcome.message, permanent: true, status: status,
                                                    diagnostic: "refused at sending: \(reply)", annotate: false, tx: tx)
         }
+    }
+}
+
+/// Runs the outbox's per-message bookkeeping writes on a thread of their own, one at a
+/// time and in order, so that the sender can go on with the SMTP envelope meanwhile.
+final class Committer: @unchecked Sendable {
+    private let store: Store
+    private let queue = DispatchQueue(label: "parley-outbox-commit")
+
+    init(store: Store) {
+        self.store = store
+    }
+
+    /// One write, started now.
+    final class Pending: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var finished = false
+        private var error: Error?
+
+        func finish(_ error: Error?) {
+            condition.lock()
+            self.error = error
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Waits until the write is committed or failed; its error, if any.
+        func wait() -> Error? {
+            condition.lock()
+            defer { condition.unlock() }
+            while !finished { condition.wait() }
+            return error
+        }
+    }
+
+    /// The writes' closures hold the sender's values; only this queue runs them, and the
+    /// sender waits for each before it makes the next.
+    private struct Body: @unchecked Sendable {
+        let run: (StoreTransaction) throws -> Void
+    }
+
+    func commit(_ body: @escaping (StoreTransaction) throws -> Void) -> Pending {
+        let pending = Pending()
+        let work = Body(run: body)
+        queue.async { [store] in
+            do {
+                try store.write(work.run)
+                pending.finish(nil)
+            } catch {
+                pending.finish(error)
+            }
+        }
+        return pending
     }
 }
