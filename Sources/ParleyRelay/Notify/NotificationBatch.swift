@@ -78,15 +78,38 @@ final class NotificationBatch: @unchecked Sendable {
     /// Waits for every queued row to be built and inserts them in the caller's
     /// transaction, in the order they were queued; then starts afresh for the next
     /// transaction. Returns how many were inserted.
+    ///
+    /// Each row is inserted as soon as it and those before it are built, so the inserts
+    /// overlap the building; while the next row is not built, the caller builds an
+    /// unstarted one itself rather than wait.
     @discardableResult
     func insertAll(tx: StoreTransaction) throws -> Int {
         var n = 0
-        for item in drain() where !item.dropped {
-            var record = item.record
-            record.raw = Data(item.raw ?? [])
+        var index = 0
+        while true {
+            condition.lock()
+            var next: OutboundRecord?
+            while next == nil && index < items.count {
+                if items[index].dropped {
+                    index += 1
+                } else if let raw = items[index].raw {
+                    var record = items[index].record
+                    record.raw = Data(raw)
+                    items[index].raw = []  // still built; the bytes now live in `record`
+                    next = record
+                    index += 1
+                } else if nextToBuild < items.count {
+                    buildNext()
+                } else {
+                    condition.wait()
+                }
+            }
+            condition.unlock()
+            guard let record = next else { break }
             _ = try tx.insertOutbound(record)
             n += 1
         }
+        _ = drain()
         return n
     }
 
