@@ -58,12 +58,3 @@ enum IMAPSyntax {
         return out
     }
 }
-
-extension CharacterSet {
-    /// Characters that may stand unescaped in an IMAP URL's mailbox path (RFC 5092).
-    static let imapPath: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~/!$&'()*+,=:@")
-        return set
-    }()
-}
