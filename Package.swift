@@ -75,7 +75,7 @@ let package = Package(
         // Shared test support: the throw-away Dovecot and SMTP sink.
         .target(name: "ParleyTesting"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
-        .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail", "ParleyTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
         .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyCurl", "ParleyTesting"],

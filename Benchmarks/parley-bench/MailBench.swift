@@ -14,6 +14,7 @@ import Glibc
 #endif
 import ParleyMail
 import ParleyRelay
+import ParleyTesting
 
 enum MailBench {
     /// `mail [N] [STAGE]`: N messages (default 20,000); with a STAGE (`parse`, `html`,
@@ -144,10 +145,10 @@ struct ReplyMix {
     }
 
     private(set) var messages: [Message] = []
-    private var rng: SplitMix
+    private var rng: SplitMix64
 
     init(distinct: Int, seed: UInt64) {
-        rng = SplitMix(seed: seed)
+        rng = SplitMix64(seed: seed)
         let builders: [(String, (inout ReplyMix, Int) -> [UInt8])] = [
             ("plain UTF-8 English, 8bit, On … wrote: + quote", { $0.plainEnglish($1) }),
             ("plain UTF-8 German, quoted-printable, Am … schrieb", { $0.plainGerman($1) }),
@@ -382,18 +383,5 @@ struct ReplyMix {
         let head = Array(headers(i, from: "=?iso-8859-1?Q?Mar=EDa_N=FA=F1ez?=", subject: "Re: Faster Swift builds",
                                  contentType: "text/plain; charset=iso-8859-1", encoding: "8bit").utf8)
         return Self.crlf(String(decoding: head, as: UTF8.self) + "\n") + Self.encode(body.replacingOccurrences(of: "\n", with: "\r\n"), charset: "iso-8859-1")
-    }
-}
-
-/// SplitMix64: a small seeded generator, so every run benchmarks the same bytes.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -103,18 +103,6 @@ struct FanoutRenderingTests {
     /// only value it escapes, is empty.)
     static let unplannable: Set<String> = ["transform", "transform-in-partial", "private-use", "dynamic-partial", "delimiters"]
 
-    /// Deterministic randomness for reproducible failures (SplitMix64).
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let fragments = [
         "<", ">", "&", "\"", "'", "abc", " ", "é", "e\u{301}", "\u{301}", "<\u{301}", "&amp;", "👍🏽", "\n", "\r\n", "\r",
         "  ", "\t", "0", "12", "{{x}}", "}}", "part", "日本語", "\u{F8F0}", "\u{F8F1}", "\u{F8F0}0&<\u{301}\u{F8F1}",
@@ -124,7 +112,7 @@ struct FanoutRenderingTests {
     static let stringKeys = ["site", "base_url", "post_title", "post_url", "post_id", "comments_url", "author", "body",
                              "parent_author", "recipient", "unsubscribe_url"]
 
-    static func randomString(_ rng: inout Seeded) -> String {
+    static func randomString(_ rng: inout SplitMix64) -> String {
         if Int.random(in: 0..<6, using: &rng) == 0 { return "" }
         var s = ""
         for _ in 0..<Int.random(in: 1...6, using: &rng) {
@@ -138,7 +126,7 @@ struct FanoutRenderingTests {
         return s
     }
 
-    static func randomContext(_ rng: inout Seeded) -> [String: Any] {
+    static func randomContext(_ rng: inout SplitMix64) -> [String: Any] {
         var context: [String: Any] = [:]
         for key in stringKeys where Int.random(in: 0..<12, using: &rng) != 0 {
             context[key] = randomString(&rng)
@@ -172,7 +160,7 @@ struct FanoutRenderingTests {
     @Test("random contexts render from plans exactly as in full, real and adversarial templates", arguments: [1, 2, 3, 4] as [UInt64])
     func randomEquivalence(seed: UInt64) throws {
         let templates = try Self.templatesWithAdversarial()
-        var rng = Seeded(state: seed)
+        var rng = SplitMix64(seed: seed)
         var planned: [String: Int] = [:]
         let names = Self.notificationTemplates + Self.adversarial.keys.sorted()
         for _ in 0..<300 {
@@ -203,7 +191,7 @@ struct FanoutRenderingTests {
     func concurrentRenders() throws {
         let templates = try Self.templatesWithAdversarial()
         nonisolated(unsafe) let contexts: [[String: Any]] = {
-            var rng = Seeded(state: 99)
+            var rng = SplitMix64(seed: 99)
             return (0..<64).map { _ in Self.randomContext(&rng) }
         }()
         let mismatches = NSLock()
