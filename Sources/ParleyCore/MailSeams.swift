@@ -25,7 +25,8 @@ public protocol MailboxClient: AnyObject {
     func uids(after: UInt32) throws(MailError) -> [UInt32]
     /// The size in octets of each of these messages (RFC822.SIZE).
     func sizes(of uids: [UInt32]) throws(MailError) -> [UInt32: Int]
-    /// Marks messages as seen in one command (cheaper fetches on some servers).
+    /// Marks messages as seen, in as few commands as the client can (fetching does not:
+    /// processed mail should read as read in the admin's mail client).
     func markSeen(_ uids: [UInt32]) throws(MailError)
     /// The exact bytes of one message; throws `.invalidInput` once more than `limit`
     /// bytes arrive.

@@ -39,8 +39,6 @@ final class IMAPConnection {
     private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     /// Bytes received since the current command was sent.
     private var receivedForCommand = 0
-    /// Untagged responses of the last SELECT (`* OK [UIDVALIDITY …]`, `* n EXISTS`).
-    private(set) var selectResponses: [IMAPResponse] = []
 
     init(options: ServerOptions, base: String, selecting mailbox: String?) {
         self.options = options
@@ -62,7 +60,7 @@ final class IMAPConnection {
         guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
         curl = handle
         if let selectMailbox {
-            selectResponses = try exchange("SELECT \(IMAPSyntax.quoted(selectMailbox))", literalLimit: 64 * 1024)
+            _ = try exchange("SELECT \(IMAPSyntax.quoted(selectMailbox))", literalLimit: 64 * 1024)
         }
     }
 

@@ -108,11 +108,7 @@ final class Checkpointer: @unchecked Sendable {
         guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return nil }
         self.queue = queue
         let thread = Thread { [self] in
-            // As `top -H` shows it (Foundation's Thread.name does not reach the kernel).
-            if let file = fopen("/proc/thread-self/comm", "w") {
-                fputs("parley-ckpt", file)
-                fclose(file)
-            }
+            ThreadName.set("parley-ckpt")
             loop()
         }
         thread.stackSize = 1 << 20
@@ -150,7 +146,7 @@ final class Checkpointer: @unchecked Sendable {
             condition.unlock()
             // BUSY (another checkpoint running) or any other failure: the next write
             // asks again, and the writer's backstop keeps the log bounded meanwhile.
-            try? queue.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            _ = try? queue.writeWithoutTransaction { try $0.checkpoint(.passive) }
             condition.lock()
         }
         condition.unlock()
