@@ -30,15 +30,53 @@ enum IngestBench {
         let rawRate = rawRates[1]
 
         let client = try env.relay.imapClient(for: env.relay.config.mailboxes[0])
-        let cpuBefore = threadCPU(), processBefore = processCPU(), serverBefore = serverCPU()
-        let schedBefore = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
-        // Threads that end with the pass are seen by sampling /proc while it runs.
+        let serverBefore = serverCPU()
+        var summary = PassSummary()
+        let (seconds, cpu) = try measured {
+            summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: client).pass()
+        }
+        let serverAfter = serverCPU()
+        let queued = try env.relay.store.read { try $0.outbound(status: "queued", limit: 1_000_000).count }
+        let rate = Double(summary.fetched) / seconds
+        say(String(format: "parley_ingest messages=%d published=%d queued_notifications=%d seconds=%.3f per_second=%.0f",
+                     summary.fetched, summary.byStatus["published"] ?? 0, queued, seconds, rate))
+        say(String(format: "ratio parley/raw = %.2f against the median raw run (%.0f/s; target >= 0.50); %.2f against the best (%.0f/s)",
+                     rawRate > 0 ? rate / rawRate : 0, rawRate, rawRates[2] > 0 ? rate / rawRates[2] : 0, rawRates[2]))
+        say(cpu.line(per: summary.fetched))
+        say(String(format: "cpu per message in Dovecot's imap processes: %.3f ms", (serverAfter - serverBefore) * 1000 / Double(max(summary.fetched, 1))))
+    }
+
+    /// Where a run's CPU went: by thread (the caller's is the process's main thread,
+    /// named after it), the whole process, and how long the caller waited for a CPU.
+    struct CPUUse {
+        var threads: [String: Double] = [:]
+        var process = 0.0
+        var callerOnCPU = 0.0
+        var callerWaiting = 0.0
+
+        func line(per n: Int) -> String {
+            let n = Double(max(n, 1))
+            var parts: [String] = []
+            for (name, used) in threads.sorted(by: { $0.key < $1.key }) where name.hasPrefix("parley") && used > 0.01 {
+                parts.append(String(format: "%@ %.3f ms", name, used * 1000 / n))
+            }
+            parts.append(String(format: "whole process %.3f ms", process * 1000 / n))
+            return String(format: "caller thread: %.2f s on a cpu, %.2f s runnable but waiting for one (a busy machine)\n", callerOnCPU, callerWaiting)
+                + "cpu per message by thread: " + parts.joined(separator: ", ")
+        }
+    }
+
+    /// Runs `body` and returns its wall time and the CPU it used. Threads that end
+    /// before it returns are seen by sampling /proc while it runs.
+    static func measured(_ body: () throws -> Void) throws -> (Double, CPUUse) {
         final class Sampler: @unchecked Sendable {
             let lock = NSLock()
             var seen: [String: Double] = [:]
             var stop = false
         }
         let sampler = Sampler()
+        let cpuBefore = threadCPU(), processBefore = processCPU()
+        let schedBefore = schedStat()
         let samplerThread = Thread {
             while sampler.lock.withLock({ !sampler.stop }) {
                 let now = threadCPU()
@@ -48,30 +86,24 @@ enum IngestBench {
         }
         samplerThread.start()
         let start = ContinuousClock.now
-        let summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: client).pass()
+        defer { sampler.lock.withLock { sampler.stop = true } }
+        try body()
         let seconds = (ContinuousClock.now - start).seconds
-        let cpuAfter = threadCPU(), processAfter = processCPU(), serverAfter = serverCPU()
-        let schedAfter = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
-        let b = schedBefore.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        let a = schedAfter.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        if a.count >= 2, b.count >= 2 { say(String(format: "writer thread: %.2f s on a cpu, %.2f s runnable but waiting for one (a busy machine)", (a[0] - b[0]) / 1e9, (a[1] - b[1]) / 1e9)) }
-        sampler.lock.withLock { sampler.stop = true }
-        let queued = try env.relay.store.read { try $0.outbound(status: "queued", limit: 1_000_000).count }
-        let rate = Double(summary.fetched) / seconds
-        say(String(format: "parley_ingest messages=%d published=%d queued_notifications=%d seconds=%.3f per_second=%.0f",
-                     summary.fetched, summary.byStatus["published"] ?? 0, queued, seconds, rate))
-        say(String(format: "ratio parley/raw = %.2f against the median raw run (%.0f/s; target >= 0.50); %.2f against the best (%.0f/s)",
-                     rawRate > 0 ? rate / rawRate : 0, rawRate, rawRates[2] > 0 ? rate / rawRates[2] : 0, rawRates[2]))
-        // Where the CPU went, per message, by thread (the writer is this process's main thread).
-        var parts: [String] = []
+        let cpuAfter = threadCPU(), processAfter = processCPU(), schedAfter = schedStat()
+        var use = CPUUse()
         let seen = sampler.lock.withLock { sampler.seen.merging(cpuAfter) { max($0, $1) } }
-        for (name, after) in seen.sorted(by: { $0.key < $1.key }) where name.hasPrefix("parley") {
-            let used = after - (cpuBefore[name] ?? 0)
-            if used > 0.01 { parts.append(String(format: "%@ %.3f ms", name, used * 1000 / Double(max(summary.fetched, 1)))) }
-        }
-        parts.append(String(format: "whole process %.3f ms", (processAfter - processBefore) * 1000 / Double(max(summary.fetched, 1))))
-        say("cpu per message by thread: " + parts.joined(separator: ", "))
-        say(String(format: "cpu per message in Dovecot's imap processes: %.3f ms", (serverAfter - serverBefore) * 1000 / Double(max(summary.fetched, 1))))
+        for (name, after) in seen { use.threads[name] = after - (cpuBefore[name] ?? 0) }
+        use.process = processAfter - processBefore
+        use.callerOnCPU = schedAfter.0 - schedBefore.0
+        use.callerWaiting = schedAfter.1 - schedBefore.1
+        return (seconds, use)
+    }
+
+    /// This thread's time on a CPU and time runnable but waiting, in seconds.
+    static func schedStat() -> (Double, Double) {
+        let text = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
+        let f = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return f.count >= 2 ? (f[0] / 1e9, f[1] / 1e9) : (0, 0)
     }
 
     /// CPU seconds used so far by this process, all threads, ended ones included.

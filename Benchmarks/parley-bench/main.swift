@@ -4,7 +4,7 @@ import Foundation
 
 let args = CommandLine.arguments.dropFirst()
 guard let which = args.first else {
-    print("usage: parley-bench mail [N] | build [N] | ingest [N] | latency [N] | fanout SERVERS_DIR [N]")
+    print("usage: parley-bench mail [N] | build [N] | ingest [N] | ingest-cpu [N] | latency [N] | fanout SERVERS_DIR [N]")
     exit(2)
 }
 switch which {
@@ -14,6 +14,8 @@ case "build":
     BuildBench.run(Array(args.dropFirst()))
 case "ingest":
     do { try IngestBench.throughput(Array(args.dropFirst())) } catch { print("ingest benchmark failed: \(error)"); exit(1) }
+case "ingest-cpu":
+    do { try LocalIngestBench.run(Array(args.dropFirst())) } catch { print("ingest-cpu benchmark failed: \(error)"); exit(1) }
 case "latency":
     do { try IngestBench.latency(Array(args.dropFirst())) } catch { print("latency benchmark failed: \(error)"); exit(1) }
 case "fanout":
