@@ -47,6 +47,7 @@ enum LocalIngestBench {
         let env = try BenchEnvironment(servers: servers)
         let note = try env.setUpConversation()
         let mailbox = MemoryMailbox((0..<n).map { env.reply(to: note, number: $0) })
+        say("backlog of \(n) replies ready")
         var summary = PassSummary()
         let (seconds, cpu) = try IngestBench.measured {
             summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: mailbox).pass()

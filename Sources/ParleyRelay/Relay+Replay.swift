@@ -17,16 +17,12 @@ extension Relay {
         }
         let mail = ReadMail(raw: [UInt8](record.raw), ownAddresses: ownAddresses)
         return try store.write { tx in
-            let outcome = try Decider(relay: self).decide(mail, tx: tx, replaying: inboundId)
+            let outcome = try Decider(relay: self, inboundId: inboundId).decide(mail, tx: tx, replaying: inboundId)
             var updated = record
             updated.status = outcome.status.rawValue
             updated.reason = outcome.reason + " (replayed; before: \(record.status): \(record.reason))"
             updated.commentId = outcome.commentId
             try tx.update(updated)
-            if let commentId = outcome.commentId, var comment = try tx.comment(id: commentId) {
-                comment.inboundId = inboundId
-                try tx.update(comment)
-            }
             return outcome
         }
     }

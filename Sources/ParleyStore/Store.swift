@@ -34,6 +34,10 @@ public final class Store: Sendable {
             config.busyMode = .timeout(10)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // Savepoints keep the pages they change in a statement journal, a temp
+                // file once it passes 64 KiB: an ingest batch (a savepoint per message)
+                // wrote it with a system call per page. In memory it is a copy.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 // WAL checkpoints run on a thread of their own (`Checkpointer`); the
                 // writer checkpoints only if that falls behind by 8,000 pages (32 MiB).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)")
@@ -155,20 +159,43 @@ final class Checkpointer: @unchecked Sendable {
 
 /// Rows read or written earlier in one transaction: a published reply looked its author
 /// up three times (the token's recipient, the trust update, the notification) and its
-/// conversation's partners twice, and an ingest batch asked for the same post's view
-/// update a hundred times. Every write of these rows goes through ``StoreTransaction``
-/// and updates the cache; a rolled-back savepoint empties it.
+/// conversation's partners twice, and an ingest batch of a hundred replies to one post
+/// read that post, its subscribers and their opt-outs a hundred times and asked for
+/// its view update as often. Every write of these rows goes through
+/// ``StoreTransaction``, which updates or empties the cache; a rolled-back savepoint
+/// empties all of it.
 final class TransactionCache {
     var persons: [Int64: PersonRecord] = [:]
+    /// Person ids by `emailKey` (which never changes).
+    var personIds: [String: Int64] = [:]
     /// Conversation partners, by conversation (written only by `insertConversation`).
     var partners: [String: [Int64]] = [:]
-    /// View updates requested in this transaction, by post, with their time.
-    var viewRequests: [String: Date] = [:]
+    /// View updates requested in this transaction, by post.
+    var viewRequests: Set<String> = []
+    /// Posts by id, and their ids by number (written by `insertPost` and `update(post)`).
+    var posts: [String: PostRecord] = [:]
+    var postIds: [Int64: String] = [:]
+    /// Subscription reads, emptied by every subscription write.
+    var subscriptions = SubscriptionReads()
+
+    struct SubscriptionReads {
+        /// Active subscribers, by "post id / conversation id".
+        var subscribers: [String: [SubscriptionRecord]] = [:]
+        /// Inactive subscriptions (opt-outs), by person; people without any map to [].
+        var optOuts: [Int64: [SubscriptionRecord]] = [:]
+        var wantsReplies: [Int64: Bool] = [:]
+        /// `hasSubscription`, by "person id / scope".
+        var has: [String: Bool] = [:]
+    }
 
     func clear() {
         persons.removeAll()
+        personIds.removeAll()
         partners.removeAll()
         viewRequests.removeAll()
+        posts.removeAll()
+        postIds.removeAll()
+        subscriptions = SubscriptionReads()
     }
 }
 

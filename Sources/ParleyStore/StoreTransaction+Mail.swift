@@ -43,11 +43,12 @@ extension StoreTransaction {
         return out
     }
 
-    /// An earlier inbound message with this Message-ID, or with these bytes when it has none.
-    public func earlierInbound(messageId: String?, hash: String, excluding: Int64? = nil) throws -> InboundRecord? {
+    /// The id of an earlier inbound message with this Message-ID, or with these bytes
+    /// when it has none (only the id: the row holds the raw message).
+    public func earlierInboundId(messageId: String?, hash: String, excluding: Int64? = nil) throws -> Int64? {
         let column = messageId == nil ? "hash" : "messageId"
-        return try InboundRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM inbound_messages WHERE \(column) = ? AND id != ? ORDER BY id LIMIT 1"),
-                                          arguments: [messageId ?? hash, excluding ?? -1])
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM inbound_messages WHERE \(column) = ? AND id != ? ORDER BY id LIMIT 1"),
+                                  arguments: [messageId ?? hash, excluding ?? -1])
     }
 
     /// Inbound messages, newest first, without their raw bytes loaded into lists.

@@ -54,6 +54,7 @@ extension StoreTransaction {
     /// skipped even where they would be notified by role (post author, partner).
     public func optOut(personId: Int64, scope: String, postId: String?, conversationId: String?, now: Date) throws {
         var s = try subscribe(personId: personId, scope: scope, postId: postId, conversationId: conversationId, now: now)
+        cache.subscriptions = .init()
         s.active = false
         try s.update(db)
     }

@@ -29,15 +29,28 @@ extension StoreTransaction {
     public func insertPost(_ post: PostRecord) throws -> PostRecord {
         var p = post
         try p.insert(db)
+        cache.posts[p.id] = nil
         return p
     }
 
     public func post(id: String) throws -> PostRecord? {
-        try PostRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM posts WHERE id = ?"), arguments: [id])
+        if let known = cache.posts[id] { return known }
+        let post = try PostRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM posts WHERE id = ?"), arguments: [id])
+        remember(post)
+        return post
     }
 
     public func post(number: Int64) throws -> PostRecord? {
-        try PostRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM posts WHERE number = ?"), arguments: [number])
+        if let id = cache.postIds[number], let known = cache.posts[id] { return known }
+        let post = try PostRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM posts WHERE number = ?"), arguments: [number])
+        remember(post)
+        return post
+    }
+
+    private func remember(_ post: PostRecord?) {
+        guard let post, let number = post.number else { return }
+        cache.posts[post.id] = post
+        cache.postIds[number] = post.id
     }
 
     public func posts() throws -> [PostRecord] {
@@ -64,11 +77,6 @@ extension StoreTransaction {
 
     public func comment(id: Int64) throws -> CommentRecord? {
         try CommentRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM comments WHERE id = ?"), arguments: [id])
-    }
-
-    /// Records which inbound message a comment came from.
-    public func setInbound(commentId: Int64, inboundId: Int64) throws {
-        try db.cachedStatement(sql: "UPDATE comments SET inboundId = ? WHERE id = ?").execute(arguments: [inboundId, commentId])
     }
 
     /// Comments, oldest first, optionally of one post and one status.

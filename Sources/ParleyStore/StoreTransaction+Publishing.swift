@@ -6,11 +6,12 @@ extension StoreTransaction {
     // MARK: static views
 
     /// Marks a post's static views as needing a rewrite; a newer request moves the time.
+    ///
+    /// Once per post in a transaction (an ingest batch of replies to one post asked a
+    /// hundred times): the first time stands for the rest, all of which become visible
+    /// together when the transaction commits.
     public func requestViewUpdate(postId: String, now: Date) throws {
-        // Once per post and time in a transaction (an ingest batch of replies to one post
-        // asked a hundred times).
-        if cache.viewRequests[postId] == now { return }
-        cache.viewRequests[postId] = now
+        guard cache.viewRequests.insert(postId).inserted else { return }
         try db.cachedStatement(sql: "INSERT INTO view_updates (postId, requestedAt) VALUES (?, ?) ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt")
             .execute(arguments: [postId, StoreDate.text(now)])
     }
@@ -23,7 +24,7 @@ extension StoreTransaction {
     /// Clears a request made no later than `requestedNoLaterThan` (when the rewrite
     /// began); a request made since stays for the next rewrite.
     public func clearViewUpdate(postId: String, requestedNoLaterThan: Date) throws {
-        cache.viewRequests[postId] = nil
+        cache.viewRequests.remove(postId)
         try db.execute(sql: "DELETE FROM view_updates WHERE postId = ? AND requestedAt <= ?", arguments: [postId, requestedNoLaterThan])
     }
 
@@ -73,6 +74,8 @@ extension StoreTransaction {
 
     /// Saves changes to a post (its title, URL, or whether it is closed to comments).
     public func update(_ post: PostRecord) throws {
+        cache.posts.removeAll()
+        cache.postIds.removeAll()
         try post.update(db)
     }
 }

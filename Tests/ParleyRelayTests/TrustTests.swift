@@ -166,5 +166,12 @@ struct TrustTests {
         _ = try h.relay.flushOutbox()
         #expect(MailParser.parse(try #require(h.servers.sunk(to: liz.address).last).raw).text?.contains("Dave's comment") == true)
         #expect(try h.relay.store.read { try $0.wantsReplies(personId: $0.person(address: dave)!.id!) })
+        // The comment still names the email it came from, not the confirmation (whose
+        // inbound record names the comment it confirmed).
+        let comment = try #require(try h.relay.store.read { try $0.comments(post: "trust", status: "published") }.first)
+        let source = try #require(try h.relay.store.read { tx in try comment.inboundId.flatMap { try tx.inbound(id: $0) } })
+        #expect(source.messageId == "dave-1@client.example")
+        let confirming = try h.relay.store.read { try $0.inbound(status: "command") }
+        #expect(confirming.count == 1 && confirming[0].commentId == comment.id)
     }
 }

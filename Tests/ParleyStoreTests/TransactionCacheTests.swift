@@ -66,6 +66,75 @@ struct TransactionCacheTests {
         }
     }
 
+    @Test("subscribers, opt-outs, reply wishes and posts read twice in one transaction follow the writes made between the reads")
+    func subscriptionsAndPosts() throws {
+        let store = try Store(path: Self.tempPath())
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        try store.write { tx in
+            let a = try tx.person(for: EmailAddress("a@example.org")!, now: now)
+            let b = try tx.person(for: EmailAddress("b@example.org")!, now: now)
+            try tx.insertConversation(ConversationRecord(id: "c1", title: "C", createdAt: now), partners: [a.id!, b.id!])
+            let post = try tx.insertPost(PostRecord(id: "p1", title: "P", url: "https://example.org/p1", authorId: a.id!, conversationId: "c1", createdAt: now))
+
+            // Each read twice (the second from the cache), then a write, then again.
+            for _ in 0..<2 { #expect(try tx.subscribers(postId: "p1", conversationId: "c1").isEmpty) }
+            try tx.subscribe(personId: b.id!, scope: "post", postId: "p1", conversationId: nil, now: now)
+            for _ in 0..<2 { #expect(try tx.subscribers(postId: "p1", conversationId: "c1").map(\.personId) == [b.id!]) }
+            try tx.unsubscribe(personId: b.id!, postId: "p1")
+            #expect(try tx.subscribers(postId: "p1", conversationId: "c1").isEmpty)
+
+            for _ in 0..<2 { #expect(try tx.optOuts(personIds: [a.id!]).isEmpty) }
+            try tx.optOut(personId: a.id!, scope: "all", postId: nil, conversationId: nil, now: now)
+            for _ in 0..<2 { #expect(try tx.optOuts(personIds: [a.id!, b.id!]).mapValues { $0.map(\.scope) } == [a.id!: ["all"], b.id!: ["post"]]) }
+
+            for _ in 0..<2 { #expect(try !tx.wantsReplies(personId: a.id!) && !tx.hasSubscription(personId: a.id!, scope: "replies")) }
+            try tx.subscribe(personId: a.id!, scope: "replies", postId: nil, conversationId: nil, now: now)
+            #expect(try tx.wantsReplies(personId: a.id!) && tx.hasSubscription(personId: a.id!, scope: "replies"))
+
+            for _ in 0..<2 { #expect(try tx.post(number: post.number!)?.closed == false && tx.post(id: "p1")?.closed == false) }
+            var closed = post
+            closed.closed = true
+            try tx.update(closed)
+            #expect(try tx.post(number: post.number!)?.closed == true && tx.post(id: "p1")?.closed == true)
+        }
+    }
+
+    @Test("an ingest transaction may insert a comment before the inbound message it names; a dangling name still fails the commit")
+    func deferredForeignKeys() throws {
+        let store = try Store(path: Self.tempPath())
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        func inbound(_ id: Int64, commentId: Int64?) -> InboundRecord {
+            InboundRecord(id: id, mailbox: "INBOX", uidValidity: 1, uid: id, messageId: "m\(id)@example.org", hash: "h\(id)", status: "published",
+                          reason: "test", fromAddress: nil, subject: nil, size: 1, raw: Data([1]), commentId: commentId, receivedAt: now)
+        }
+        try store.write { tx in
+            let a = try tx.person(for: EmailAddress("a@example.org")!, now: now)
+            _ = try tx.insertPost(PostRecord(id: "p1", title: "P", url: "https://example.org/p1", authorId: a.id!, conversationId: nil, createdAt: now))
+        }
+        try store.write { tx in
+            try tx.deferForeignKeys()
+            let id = try tx.nextInboundId()
+            let comment = try tx.insertComment(CommentRecord(postId: "p1", parentId: nil, authorId: 1, body: "x", elided: "", status: "published",
+                                                             source: "email", messageId: nil, inboundId: id, createdAt: now))
+            _ = try tx.insertInbound(inbound(id, commentId: comment.id))
+        }
+        #expect(try store.read { try $0.comments(post: "p1").first?.inboundId } == 1)
+        #expect(throws: StoreError.self) {
+            try store.write { tx in
+                try tx.deferForeignKeys()
+                _ = try tx.insertComment(CommentRecord(postId: "p1", parentId: nil, authorId: 1, body: "y", elided: "", status: "published",
+                                                       source: "email", messageId: nil, inboundId: 99, createdAt: now))
+            }
+        }
+        #expect(try store.read { try $0.comments(post: "p1").count } == 1, "the failed commit left nothing behind")
+        #expect(throws: StoreError.self) {
+            try store.write { tx in
+                _ = try tx.insertComment(CommentRecord(postId: "p1", parentId: nil, authorId: 1, body: "z", elided: "", status: "published",
+                                                       source: "email", messageId: nil, inboundId: 98, createdAt: now))
+            }
+        }
+    }
+
     @Test("the write-ahead log reaches the database file without the writer checkpointing")
     func backgroundCheckpoint() throws {
         let path = Self.tempPath()

@@ -91,7 +91,7 @@ extension Decider {
         let comment = try tx.insertComment(CommentRecord(
             postId: post.id, parentId: nil, authorId: author.id!, body: text, elided: mail.extracted.elided,
             status: "unconfirmed", holdReason: "sent to the public address of post \(post.id); waits for \(author.email) to confirm by replying",
-            source: "email", messageId: mail.messageID, inboundId: nil, createdAt: now))
+            source: "email", messageId: mail.messageID, inboundId: inboundId, createdAt: now))
         // A forged From makes Parley mail someone who wrote nothing: one confirmation
         // request per address and day at most.
         let asked = try tx.claimRejectionNotice(emailKey: author.emailKey, reason: "confirmation", day: relay.today, now: now)

@@ -7,6 +7,10 @@ import ParleyStore
 /// the inbound record and the notifications commit together (SPEC steps 3, 5, 6, 7).
 struct Decider {
     let relay: Relay
+    /// The inbound record of the email being decided: a comment made from it refers to
+    /// it. (In an ingest batch the record is inserted after the decision, under this id,
+    /// with foreign keys checked at the commit.)
+    var inboundId: Int64? = nil
 
     /// Where a reply token was found and what it decoded to.
     struct FoundToken {
@@ -47,8 +51,8 @@ struct Decider {
 
     /// - Parameter replaying: the inbound record being replayed, which is not a duplicate of itself.
     func decide(_ mail: ReadMail, tx: StoreTransaction, replaying: Int64? = nil) throws -> InboundOutcome {
-        if let earlier = try tx.earlierInbound(messageId: mail.messageID, hash: mail.hash, excluding: replaying) {
-            return InboundOutcome(.duplicate, "already received as inbound message \(earlier.id!) (same \(mail.messageID == nil ? "bytes" : "Message-ID"))")
+        if let earlier = try tx.earlierInboundId(messageId: mail.messageID, hash: mail.hash, excluding: replaying) {
+            return InboundOutcome(.duplicate, "already received as inbound message \(earlier) (same \(mail.messageID == nil ? "bytes" : "Message-ID"))")
         }
         // Mail to a List-Unsubscribe mailto unsubscribes, whatever it says (Notify/MailUnsubscribe).
         if let outcome = try MailUnsubscribe(relay: relay).outcome(for: mail, tx: tx) { return outcome }
@@ -154,7 +158,7 @@ struct Decider {
         var comment = try tx.insertComment(CommentRecord(
             postId: post.id, parentId: parent?.id, authorId: author.id!, body: text, elided: mail.extracted.elided,
             status: hold == nil ? "published" : "pending", holdReason: hold, source: "email",
-            messageId: mail.messageID, inboundId: nil, createdAt: now))
+            messageId: mail.messageID, inboundId: inboundId, createdAt: now))
         if hold == nil {
             try afterPublish(&comment, post: post, tx: tx)
             return InboundOutcome(.published, "published as comment \(comment.id!) on post \(post.id)", commentId: comment.id)
