@@ -12,12 +12,5 @@ extension Migrations {
             try db.create(index: "subscriptions_by_post", on: "subscriptions", columns: ["postId"])
             try db.create(index: "subscriptions_by_conversation", on: "subscriptions", columns: ["conversationId"])
         }
-        // The ingest inserts a comment before the inbound message it came from, with
-        // foreign keys checked at the commit; each inbound insert then looks for the
-        // comments that refer to it, which without this index scanned all of them.
-        migrator.registerMigration("v5-comments-by-inbound") { db in
-            try db.create(index: "comments_by_inbound", on: "comments", columns: ["inboundId"])
-            try db.create(index: "comments_by_parent", on: "comments", columns: ["parentId"])
-        }
     }
 }

@@ -75,6 +75,11 @@ extension StoreTransaction {
         try comment.update(db)
     }
 
+    /// Records which inbound message a comment came from.
+    public func setInbound(commentId: Int64, inboundId: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE comments SET inboundId = ? WHERE id = ?").execute(arguments: [inboundId, commentId])
+    }
+
     public func comment(id: Int64) throws -> CommentRecord? {
         try CommentRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM comments WHERE id = ?"), arguments: [id])
     }

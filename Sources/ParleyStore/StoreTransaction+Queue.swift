@@ -9,30 +9,11 @@ extension StoreTransaction {
     /// so the sequence counts as well as the rows: a token naming a deleted row can never
     /// come to name a new one.
     public func nextOutboundId() throws -> Int64 {
-        try nextId(of: "outbound_messages")
-    }
-
-    /// The id the next inbound row will get: an ingest batch numbers its messages first,
-    /// so that a comment is inserted with the id of the message it came from (see
-    /// ``deferForeignKeys()``).
-    public func nextInboundId() throws -> Int64 {
-        try nextId(of: "inbound_messages")
-    }
-
-    private func nextId(of table: String) throws -> Int64 {
         let sql = """
-            SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = '\(table)'), 0),
-                       ifnull((SELECT max(id) FROM \(table)), 0)) + 1
+            SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'outbound_messages'), 0),
+                       ifnull((SELECT max(id) FROM outbound_messages), 0)) + 1
             """
         return try Int64.fetchOne(db.cachedStatement(sql: sql)) ?? 1
-    }
-
-    /// Checks foreign keys when this transaction commits rather than at each statement
-    /// (SQLite's `defer_foreign_keys`, which ends with the transaction): rows that refer
-    /// to each other can then be inserted in either order. A violation left at the
-    /// commit still fails it.
-    public func deferForeignKeys() throws {
-        try db.cachedStatement(sql: "PRAGMA defer_foreign_keys = ON").execute()
     }
 
     /// The Message-IDs of the new-post and new-comment notifications already queued for

@@ -99,42 +99,6 @@ struct TransactionCacheTests {
         }
     }
 
-    @Test("an ingest transaction may insert a comment before the inbound message it names; a dangling name still fails the commit")
-    func deferredForeignKeys() throws {
-        let store = try Store(path: Self.tempPath())
-        let now = Date(timeIntervalSince1970: 1_790_000_000)
-        func inbound(_ id: Int64, commentId: Int64?) -> InboundRecord {
-            InboundRecord(id: id, mailbox: "INBOX", uidValidity: 1, uid: id, messageId: "m\(id)@example.org", hash: "h\(id)", status: "published",
-                          reason: "test", fromAddress: nil, subject: nil, size: 1, raw: Data([1]), commentId: commentId, receivedAt: now)
-        }
-        try store.write { tx in
-            let a = try tx.person(for: EmailAddress("a@example.org")!, now: now)
-            _ = try tx.insertPost(PostRecord(id: "p1", title: "P", url: "https://example.org/p1", authorId: a.id!, conversationId: nil, createdAt: now))
-        }
-        try store.write { tx in
-            try tx.deferForeignKeys()
-            let id = try tx.nextInboundId()
-            let comment = try tx.insertComment(CommentRecord(postId: "p1", parentId: nil, authorId: 1, body: "x", elided: "", status: "published",
-                                                             source: "email", messageId: nil, inboundId: id, createdAt: now))
-            _ = try tx.insertInbound(inbound(id, commentId: comment.id))
-        }
-        #expect(try store.read { try $0.comments(post: "p1").first?.inboundId } == 1)
-        #expect(throws: StoreError.self) {
-            try store.write { tx in
-                try tx.deferForeignKeys()
-                _ = try tx.insertComment(CommentRecord(postId: "p1", parentId: nil, authorId: 1, body: "y", elided: "", status: "published",
-                                                       source: "email", messageId: nil, inboundId: 99, createdAt: now))
-            }
-        }
-        #expect(try store.read { try $0.comments(post: "p1").count } == 1, "the failed commit left nothing behind")
-        #expect(throws: StoreError.self) {
-            try store.write { tx in
-                _ = try tx.insertComment(CommentRecord(postId: "p1", parentId: nil, authorId: 1, body: "z", elided: "", status: "published",
-                                                       source: "email", messageId: nil, inboundId: 98, createdAt: now))
-            }
-        }
-    }
-
     @Test("the write-ahead log reaches the database file without the writer checkpointing")
     func backgroundCheckpoint() throws {
         let path = Self.tempPath()

@@ -111,7 +111,7 @@ extension Decider {
         }
         return InboundOutcome(.pending, "kept unconfirmed as comment \(comment.id!): sent to the public address of post \(post.id); "
                               + (asked ? "\(author.email) was asked to confirm by replying" : "\(author.email) was asked to confirm earlier today"),
-                              commentId: comment.id)
+                              commentId: comment.id, madeComment: true)
     }
 
     /// The sender proved their address: every unconfirmed comment of theirs goes on to the

@@ -7,9 +7,9 @@ import ParleyStore
 /// the inbound record and the notifications commit together (SPEC steps 3, 5, 6, 7).
 struct Decider {
     let relay: Relay
-    /// The inbound record of the email being decided: a comment made from it refers to
-    /// it. (In an ingest batch the record is inserted after the decision, under this id,
-    /// with foreign keys checked at the commit.)
+    /// The inbound record of the email being decided, when it exists already (a replay):
+    /// a comment made from the email refers to it. (An ingest records the email after
+    /// the decision and then links the comment it made.)
     var inboundId: Int64? = nil
 
     /// Where a reply token was found and what it decoded to.
@@ -161,10 +161,10 @@ struct Decider {
             messageId: mail.messageID, inboundId: inboundId, createdAt: now))
         if hold == nil {
             try afterPublish(&comment, post: post, tx: tx)
-            return InboundOutcome(.published, "published as comment \(comment.id!) on post \(post.id)", commentId: comment.id)
+            return InboundOutcome(.published, "published as comment \(comment.id!) on post \(post.id)", commentId: comment.id, madeComment: true)
         }
         try queueModerationRequest(comment, post: post, tx: tx)
-        return InboundOutcome(.pending, "held for moderation as comment \(comment.id!): \(hold!); its post's author was asked to decide", commentId: comment.id)
+        return InboundOutcome(.pending, "held for moderation as comment \(comment.id!): \(hold!); its post's author was asked to decide", commentId: comment.id, madeComment: true)
     }
 
     /// SPEC step 5: the policy never holds the post's author or the conversation's partners.

@@ -10,12 +10,17 @@ public struct InboundOutcome: Sendable, Equatable {
 
     public var status: Status
     public var reason: String
+    /// The comment this email made or acted on.
     public var commentId: Int64?
+    /// Whether this email made that comment (rather than confirming, withdrawing or
+    /// deciding on one made before): only then is the comment's source this email.
+    public var madeComment: Bool
 
-    public init(_ status: Status, _ reason: String, commentId: Int64? = nil) {
+    public init(_ status: Status, _ reason: String, commentId: Int64? = nil, madeComment: Bool = false) {
         self.status = status
         self.reason = reason
         self.commentId = commentId
+        self.madeComment = madeComment
     }
 
     /// Published, held, commands and reports go to the processed folder; the rest to rejected.

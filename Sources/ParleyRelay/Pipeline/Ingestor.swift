@@ -127,25 +127,19 @@ public final class Ingestor {
         let results = try relay.store.write { tx -> [(UInt32, InboundOutcome, String?)] in
           try NotificationBatch.$current.withValue(notifications) {
             var results: [(UInt32, InboundOutcome, String?)] = []
-            // Each message's inbound id is known before its decision, so a comment is
-            // inserted with it and the inbound row after (foreign keys checked at commit).
-            try tx.deferForeignKeys()
-            var nextId = try tx.nextInboundId()
             for (uid, item) in fetched {
-                let id = nextId
-                nextId += 1
                 switch item {
                 case .tooLarge(let size):
                     let outcome = InboundOutcome(.rejected, "message of \(size) bytes is over max_message_size (\(mailbox.maxMessageSize) bytes); kept unread in \(mailbox.rejectedFolder)")
-                    try insert(id: id, uid: uid, validity: validity, mail: nil, outcome: outcome, size: size, now: now, tx: tx)
+                    try insert(uid: uid, validity: validity, mail: nil, outcome: outcome, size: size, now: now, tx: tx)
                     results.append((uid, outcome, nil))
                 case .mail(let mail):
                     var outcome: InboundOutcome
                     let mark = notifications.mark
                     do {
                         outcome = try tx.savepoint {
-                            let outcome = try Decider(relay: relay, inboundId: id).decide(mail, tx: tx)
-                            try insert(id: id, uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
+                            let outcome = try Decider(relay: relay).decide(mail, tx: tx)
+                            try insert(uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
                             return outcome
                         }
                     } catch {
@@ -153,7 +147,7 @@ public final class Ingestor {
                         // why, so that it can be replayed after a fix.
                         notifications.discard(from: mark)
                         outcome = InboundOutcome(.failed, "processing failed: \(error)")
-                        try insert(id: id, uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
+                        try insert(uid: uid, validity: validity, mail: mail, outcome: outcome, size: mail.raw.count, now: now, tx: tx)
                     }
                     results.append((uid, outcome, mail.messageID))
                 }
@@ -179,11 +173,16 @@ public final class Ingestor {
         return results.map { ($0.0, $0.1) }
     }
 
-    private func insert(id: Int64, uid: UInt32, validity: Int64, mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date, tx: StoreTransaction) throws {
-        _ = try tx.insertInbound(InboundRecord(
-            id: id, mailbox: mailbox.name, uidValidity: validity, uid: Int64(uid), messageId: mail?.messageID,
+    private func insert(uid: UInt32, validity: Int64, mail: ReadMail?, outcome: InboundOutcome, size: Int, now: Date, tx: StoreTransaction) throws {
+        let inbound = try tx.insertInbound(InboundRecord(
+            mailbox: mailbox.name, uidValidity: validity, uid: Int64(uid), messageId: mail?.messageID,
             hash: mail?.hash ?? "", status: outcome.status.rawValue, reason: outcome.reason,
             fromAddress: mail?.from?.address, subject: mail?.subject, size: size, raw: Data(mail?.raw ?? []),
             commentId: outcome.commentId, receivedAt: now))
+        // The comment made from this email names it (a comment's row comes first: its
+        // foreign key to the inbound row is checked at once).
+        if outcome.madeComment, let commentId = outcome.commentId {
+            try tx.setInbound(commentId: commentId, inboundId: inbound.id!)
+        }
     }
 }
