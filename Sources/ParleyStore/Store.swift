@@ -175,6 +175,9 @@ final class TransactionCache {
     /// Posts by id, and their ids by number (written by `insertPost` and `update(post)`).
     var posts: [String: PostRecord] = [:]
     var postIds: [Int64: String] = [:]
+    /// `threadMessageIDs` answers, by "post / comment ids", emptied by every outbound
+    /// insert or update (an ingest batch inserts its notifications after all decisions).
+    var threadMessageIDs: [String: [KnownMessageID]] = [:]
     /// Subscription reads, emptied by every subscription write.
     var subscriptions = SubscriptionReads()
 
@@ -195,6 +198,7 @@ final class TransactionCache {
         viewRequests.removeAll()
         posts.removeAll()
         postIds.removeAll()
+        threadMessageIDs.removeAll()
         subscriptions = SubscriptionReads()
     }
 }

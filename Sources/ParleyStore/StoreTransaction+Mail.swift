@@ -70,6 +70,7 @@ extension StoreTransaction {
         // A kept statement: GRDB's generic insert (persistence container, callbacks,
         // SQL built per call) cost twice as much, once per notification queued.
         let r = record
+        cache.threadMessageIDs.removeAll()
         try db.cachedStatement(sql: """
             INSERT INTO outbound_messages (id, recipientId, recipient, kind, token, messageId, envelopeFrom, status, attempts,
                                            nextAttemptAt, lastError, smtpReply, postId, commentId, createdAt, sentAt)
@@ -85,6 +86,7 @@ extension StoreTransaction {
 
     /// Saves every field of an outbound message, its bytes included.
     public func update(_ outbound: OutboundRecord) throws {
+        cache.threadMessageIDs.removeAll()
         try outbound.update(db)
         try db.cachedStatement(sql: "UPDATE outbound_raw SET raw = ? WHERE outboundId = ?").execute(arguments: [outbound.raw, outbound.id])
     }

@@ -20,6 +20,14 @@ extension StoreTransaction {
     /// this post about these comments, for building each recipient's References chain
     /// (prepared statements kept, rows read by position).
     public func threadMessageIDs(postId: String, commentIds: [Int64]) throws -> [KnownMessageID] {
+        let key = "\(postId)/\(commentIds)"
+        if let known = cache.threadMessageIDs[key] { return known }
+        let found = try readThreadMessageIDs(postId: postId, commentIds: commentIds)
+        cache.threadMessageIDs[key] = found
+        return found
+    }
+
+    private func readThreadMessageIDs(postId: String, commentIds: [Int64]) throws -> [KnownMessageID] {
         // Two indexed selects rather than one OR, which made SQLite scan every
         // notification of the post for each new comment.
         var sql = """

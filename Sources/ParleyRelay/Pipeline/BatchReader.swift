@@ -16,6 +16,9 @@ final class BatchReader: @unchecked Sendable {
     private let mailbox: ParleyConfig.Mailbox
     private let sizes: [UInt32: Int]
     private let ownAddresses: [String]
+    /// Work on each message that needs no database, done here rather than on the
+    /// thread that decides (the reply token's lookup).
+    private let prepare: (inout ReadMail) -> Void
     private let batches: [[UInt32]]
     /// How far reading may run ahead of the batch being committed: up to 12 batches
     /// (more than one round of moves, which blocks this thread while the server works
@@ -35,11 +38,13 @@ final class BatchReader: @unchecked Sendable {
     private var moved = 0
     private var moveError: MailError?
 
-    init(client: any MailboxClient, mailbox: ParleyConfig.Mailbox, sizes: [UInt32: Int], ownAddresses: [String], batches: [[UInt32]]) {
+    init(client: any MailboxClient, mailbox: ParleyConfig.Mailbox, sizes: [UInt32: Int], ownAddresses: [String],
+         prepare: @escaping (inout ReadMail) -> Void = { _ in }, batches: [[UInt32]]) {
         self.client = client
         self.mailbox = mailbox
         self.sizes = sizes
         self.ownAddresses = ownAddresses
+        self.prepare = prepare
         self.batches = batches
     }
 
@@ -179,7 +184,10 @@ final class BatchReader: @unchecked Sendable {
                 continue
             }
             switch found[uid] {
-            case .bytes(let raw): fetched.append((uid, .mail(ReadMail(raw: raw, ownAddresses: ownAddresses))))
+            case .bytes(let raw):
+                var mail = ReadMail(raw: raw, ownAddresses: ownAddresses)
+                prepare(&mail)
+                fetched.append((uid, .mail(mail)))
             case .tooLarge(let size): fetched.append((uid, .tooLarge(size)))
             // Expunged by another client since the search: nothing arrived to record.
             case nil: break

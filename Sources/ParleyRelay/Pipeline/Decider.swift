@@ -27,6 +27,14 @@ struct Decider {
     /// Looks for a token in the recipient headers, then in In-Reply-To and References
     /// (for servers that drop sub-addresses). Never guesses from the subject.
     func findToken(_ read: ReadMail) -> Result<FoundToken, TokenProblem> {
+        let today = relay.today
+        if let known = read.token, known.day == today { return known.result }
+        return lookUpToken(read, today: today)
+    }
+
+    /// ``findToken(_:)`` without the answer found ahead; only reads the relay's settings,
+    /// so any thread may call it.
+    func lookUpToken(_ read: ReadMail, today: Int64) -> Result<FoundToken, TokenProblem> {
         let mail = read.parsed
         var candidates: [String] = read.recipientAddresses.compactMap { relay.replyPattern.token(in: $0.address) }
         let domain = relay.messageIDDomain.lowercased()
@@ -40,7 +48,7 @@ struct Decider {
         var firstProblem: TokenProblem = .none
         for candidate in candidates {
             do {
-                let token = try relay.codec.decode(candidate, today: relay.today)
+                let token = try relay.codec.decode(candidate, today: today)
                 return .success(FoundToken(token: token, text: candidate))
             } catch {
                 if case .none = firstProblem { firstProblem = .invalid(candidate, error) }

@@ -79,7 +79,11 @@ public final class Ingestor {
         // Two threads: the reader fetches and parses the next batch and moves committed
         // ones out of the inbox (it owns the IMAP connection meanwhile), while this thread
         // decides and commits the batch in hand.
-        let reader = BatchReader(client: client, mailbox: mailbox, sizes: sizes, ownAddresses: relay.ownAddresses, batches: batches)
+        let decider = Decider(relay: relay)
+        let reader = BatchReader(client: client, mailbox: mailbox, sizes: sizes, ownAddresses: relay.ownAddresses, prepare: { mail in
+            let today = decider.relay.today
+            mail.token = (today, decider.lookUpToken(mail, today: today))
+        }, batches: batches)
         let thread = Thread {
             ThreadName.set("parley-read")
             reader.run()

@@ -18,6 +18,9 @@ struct ReadMail {
     let recipientAddresses: [EmailAddress]
     let extracted: ExtractedReply
     let classification: MailClassification
+    /// The reply token, looked up ahead of the decision (on the ingest's reader thread:
+    /// decoding checks an HMAC) for the day it was looked up on; see ``Decider/findToken(_:)``.
+    var token: (day: Int64, result: Result<Decider.FoundToken, Decider.TokenProblem>)?
 
     init(raw: [UInt8], ownAddresses: [String]) {
         self.raw = raw
