@@ -16,8 +16,14 @@ public final class CurlIMAPClient: MailboxClient {
     private let server: String
     private var capabilities: Set<String>?
     private var knownFolders: Set<String> = []
-    /// UIDs per FETCH, STORE or MOVE command (keeps command lines and answers short).
+    /// UIDs per bulk FETCH of bodies (keeps answers short).
     static let chunk = 1000
+    /// Characters of UID set per STORE, MOVE, COPY or EXPUNGE command: a run of
+    /// consecutive UIDs is one range, so a backlog usually goes in one command, which
+    /// costs the server one mailbox sync (Dovecot spent 0.30 ms per message moved in
+    /// hundreds, 0.12 in thousands, 0.08 all at once); scattered UIDs split it well
+    /// below Dovecot's 64 KiB command line.
+    static let setLength = 8_000
 
     /// - Parameter options: `url` names the server and the mailbox: `imap://host:port/INBOX`.
     public init(options: ServerOptions) throws(MailError) {
@@ -46,14 +52,11 @@ public final class CurlIMAPClient: MailboxClient {
         try connection.command(text).map(\.text)
     }
 
-    /// Runs a command once per chunk of UIDs (`{set}` in `template` is replaced).
+    /// Runs a command once per UID set of at most `setLength` characters (`{set}` in
+    /// `template` is replaced).
     private func chunked(_ uids: [UInt32], _ template: String, _ each: ([IMAPResponse]) -> Void = { _ in }) throws(MailError) {
-        let sorted = uids.sorted()
-        var start = 0
-        while start < sorted.count {
-            let set = IMAPSyntax.sequenceSet(Array(sorted[start..<min(start + CurlIMAPClient.chunk, sorted.count)]))
+        for set in IMAPSyntax.sequenceSets(uids, maxLength: CurlIMAPClient.setLength) {
             each(try connection.command(template.replacingOccurrences(of: "{set}", with: set)))
-            start += CurlIMAPClient.chunk
         }
     }
 

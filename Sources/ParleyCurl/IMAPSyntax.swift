@@ -27,6 +27,28 @@ enum IMAPSyntax {
         return parts.joined(separator: ",")
     }
 
+    /// `sequence-set`s from UIDs, as ranges, each at most `maxLength` characters: a run
+    /// of consecutive UIDs is one range however long, scattered ones split the set.
+    static func sequenceSets(_ uids: [UInt32], maxLength: Int) -> [String] {
+        let sorted = uids.sorted()
+        var sets: [String] = []
+        var current = ""
+        var i = 0
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count && sorted[j + 1] == sorted[j] &+ 1 { j += 1 }
+            let part = i == j ? "\(sorted[i])" : "\(sorted[i]):\(sorted[j])"
+            if !current.isEmpty && current.utf8.count + 1 + part.utf8.count > maxLength {
+                sets.append(current)
+                current = ""
+            }
+            current += current.isEmpty ? part : "," + part
+            i = j + 1
+        }
+        if !current.isEmpty { sets.append(current) }
+        return sets
+    }
+
     /// Parses a `sequence-set` of numbers and ranges (no `*`).
     /// The words of a FETCH response's text, parentheses dropped: `UID`, `5`, `BODY[]`, `{20}`…
     static func fetchWords(_ text: String) -> [Substring] {

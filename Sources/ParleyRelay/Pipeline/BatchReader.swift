@@ -22,7 +22,7 @@ final class BatchReader: @unchecked Sendable {
     private let batches: [[UInt32]]
     /// How far reading may run ahead of the batch being committed: up to 12 batches
     /// (more than one round of moves, which blocks this thread while the server works
-    /// through a thousand messages) and 64 MiB of mail.
+    /// through a few thousand messages) and 64 MiB of mail.
     private let ahead = 12
     private let aheadBytes = 64 << 20
     private var readyBytes = 0
@@ -31,7 +31,7 @@ final class BatchReader: @unchecked Sendable {
     private var ready: [Int: Result<[(UInt32, Ingestor.Fetched)], MailError>] = [:]
     private var moves: [(UInt32, Bool)] = []
     /// Committed messages moved per round of MOVE commands.
-    private let moveAtOnce = 1000
+    private let moveAtOnce = 2500
     private var finished = false
     private var exited = false
     private var taken = 0
@@ -49,9 +49,9 @@ final class BatchReader: @unchecked Sendable {
     }
 
     /// The reader thread's loop: reading ahead, and moving committed messages out of the
-    /// inbox once a thousand are waiting or nothing is left to read (a MOVE costs the
+    /// inbox once 2,500 are waiting or nothing is left to read (a MOVE costs the
     /// server a mailbox sync whatever its size: 0.30 ms of Dovecot CPU per message in
-    /// moves of 100, 0.13 in moves of 1,000).
+    /// moves of 100, 0.13 in moves of 1,000, 0.08 in one move of 10,000).
     func run() {
         var next = 0
         var readFailed = false
