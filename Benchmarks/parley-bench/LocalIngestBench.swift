@@ -1,4 +1,4 @@
-// `parley-bench ingest-cpu [N]`: the ingest pass's own CPU per reply, without an IMAP
+// `parley-bench ingest-cpu [N] [BATCH]`: the ingest pass's own CPU per reply, without an IMAP
 // server: the same Ingestor (reader, writer and builder threads, the real SQLite file
 // and templates) reading a backlog of N replies from memory. Dovecot's share and its
 // swings stay out, so a change to the pipeline can be compared run against run; the
@@ -42,6 +42,8 @@ enum LocalIngestBench {
 
     static func run(_ args: [String]) throws {
         let n = args.first.flatMap(Int.init) ?? 10_000
+        // The messages per transaction, to compare (the daemon's default otherwise).
+        let batch = args.dropFirst().first.flatMap(Int.init)
         let servers = try TestServers.startPrivate()
         defer { servers.stopAll() }
         let env = try BenchEnvironment(servers: servers)
@@ -50,7 +52,10 @@ enum LocalIngestBench {
         say("backlog of \(n) replies ready")
         var summary = PassSummary()
         let (seconds, cpu) = try IngestBench.measured {
-            summary = try Ingestor(relay: env.relay, mailbox: env.relay.config.mailboxes[0], client: mailbox).pass()
+            let mailboxConfig = env.relay.config.mailboxes[0]
+            let ingestor = batch.map { Ingestor(relay: env.relay, mailbox: mailboxConfig, client: mailbox, batchSize: $0) }
+                ?? Ingestor(relay: env.relay, mailbox: mailboxConfig, client: mailbox)
+            summary = try ingestor.pass()
         }
         say(String(format: "local_ingest messages=%d published=%d moved=%d seconds=%.3f per_second=%.0f (no IMAP server)",
                      summary.fetched, summary.byStatus["published"] ?? 0, mailbox.moved, seconds, Double(summary.fetched) / seconds))

@@ -4,7 +4,7 @@ import Foundation
 
 let args = CommandLine.arguments.dropFirst()
 guard let which = args.first else {
-    print("usage: parley-bench mail [N] | build [N] | ingest [N] | ingest-cpu [N] | latency [N] | fanout SERVERS_DIR [N]")
+    print("usage: parley-bench mail [N] | build [N] | ingest [N] | ingest-cpu [N] [BATCH] | latency [N] | fanout SERVERS_DIR [N]")
     exit(2)
 }
 switch which {
