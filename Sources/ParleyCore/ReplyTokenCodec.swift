@@ -23,9 +23,9 @@ public struct ReplyTokenCodec: Sendable {
         }
     }
 
-    // Raw bytes, not SymmetricKey, which is not Sendable; a key is made per use.
-    private let secret: [UInt8]
-    private let previous: [PreviousSecret]
+    // The keys' HMAC states, set up once (see ``KeyedMAC``).
+    private let secret: KeyedMAC
+    private let previous: [(mac: KeyedMAC, acceptedThroughDay: Int64?)]
     private let maxAgeDays: [TokenTarget: Int64]
 
     /// - Parameters:
@@ -43,8 +43,8 @@ public struct ReplyTokenCodec: Sendable {
     ///   - previous: secrets of earlier rotations, each accepted through its grace period.
     ///   - maxAgeDays: optional expiry per kind, in days.
     public init(secret: [UInt8], previous: [PreviousSecret], maxAgeDays: [TokenTarget: Int64] = [:]) {
-        self.secret = secret
-        self.previous = previous
+        self.secret = KeyedMAC(key: secret)
+        self.previous = previous.map { (KeyedMAC(key: $0.secret), $0.acceptedThroughDay) }
         self.maxAgeDays = maxAgeDays
     }
 
@@ -71,7 +71,7 @@ public struct ReplyTokenCodec: Sendable {
         let stillAccepted = previous.filter { p in
             guard let today, let last = p.acceptedThroughDay else { return true }
             return today <= last
-        }.map(\.secret)
+        }.map(\.mac)
         let accepted = ([secret] + stillAccepted).contains { constantTimeEqual(mac(body, key: $0), given) }
         guard accepted else { throw .badSignature }
         guard let kind = TokenTarget(rawValue: body[1]) else { throw .malformed }
@@ -85,8 +85,8 @@ public struct ReplyTokenCodec: Sendable {
         return token
     }
 
-    private func mac(_ bytes: [UInt8], key: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key)).prefix(ReplyTokenCodec.macLength))
+    private func mac(_ bytes: [UInt8], key: KeyedMAC) -> [UInt8] {
+        key.code(bytes, length: ReplyTokenCodec.macLength)
     }
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

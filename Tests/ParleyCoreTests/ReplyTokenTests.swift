@@ -1,4 +1,5 @@
-import ParleyCore
+import Crypto
+@testable import ParleyCore
 import Testing
 
 @Suite("Reply tokens")
@@ -109,4 +110,22 @@ struct ReplyTokenTests {
 
 extension ReplyToken: CustomTestStringConvertible {
     public var testDescription: String { "\(target)/\(targetID)→\(recipientID)" }
+}
+
+@Suite("Keyed MAC")
+struct KeyedMACTests {
+    @Test("the precomputed HMAC-SHA256 gives swift-crypto's HMAC for keys shorter than, equal to and longer than a block")
+    func matchesHMAC() {
+        var rng = SystemRandomNumberGenerator()
+        for keyLength in [0, 1, 31, 32, 63, 64, 65, 100, 200] {
+            let key = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let mac = KeyedMAC(key: key)
+            for messageLength in [0, 1, 15, 55, 56, 64, 119, 1000] {
+                let message = (0..<messageLength).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let expected = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+                #expect(mac.code(message) == expected, "key \(keyLength) bytes, message \(messageLength) bytes")
+                #expect(mac.code(message, length: 10) == Array(expected.prefix(10)))
+            }
+        }
+    }
 }
