@@ -1,16 +1,16 @@
-// `parley-bench build [N]`: the cost of building one notification with GMime
-// (`MessageBuilder.build`), the step the ingest and fan-out paths run per recipient.
-// Reported in microseconds of this thread's CPU per message, over N builds.
+// `parley-bench build [N]`: the cost of building one notification
+// (`MessageBuilder.build`), the step the ingest and fan-out paths run per recipient,
+// and, for comparison, of the GMime path it replaced (still used for internationalised
+// addresses). Reported in microseconds of this thread's CPU per message, over N builds.
 import Foundation
 import ParleyCore
-import ParleyMail
+@_spi(Benchmarks) import ParleyMail
 
 enum BuildBench {
     static func run(_ args: [String]) {
         let count = args.first.flatMap(Int.init) ?? 20_000
         let body = "Liz, this is the best thing you have written on trust.\n\nI will answer with a post of my own next week; "
             + "until then, a few thoughts on the costs you list, one by one.\n" + String(repeating: "Trust is built slowly and spent quickly. ", count: 12)
-        var size = 0
         func mail(_ i: Int) -> OutgoingMail {
             OutgoingMail(
                 from: EmailAddress(address: "talk@example.org", name: "one2one")!,
@@ -28,11 +28,18 @@ enum BuildBench {
                     + body.replacingOccurrences(of: "\n", with: "<br>") + "</p></blockquote><p>-- <br>Reply to this email to answer.</p></body></html>")
         }
         let mails = (0..<100).map(mail)
-        for m in mails { size += MessageBuilder.build(m).count }
+        measure("MessageBuilder.build", mails, count, MessageBuilder.build)
+        // The GMime path is ten times slower: a tenth of the builds give as steady a figure.
+        measure("GMime path (for comparison)", mails, max(1, count / 10), MessageBuilder.buildWithGMime)
+    }
+
+    private static func measure(_ label: String, _ mails: [OutgoingMail], _ count: Int, _ build: (OutgoingMail) -> [UInt8]) {
+        var size = 0
+        for m in mails { size += build(m).count }  // warm-up, and the average size
         let before = threadCPUSeconds()
-        for i in 0..<count { _ = MessageBuilder.build(mails[i % mails.count]) }
+        for i in 0..<count { _ = build(mails[i % mails.count]) }
         let micros = (threadCPUSeconds() - before) * 1e6 / Double(count)
-        print(String(format: "MessageBuilder.build: %.1f µs per message (%.0f msgs per CPU-second), %d bytes on average, %d builds",
-                     micros, 1e6 / micros, size / mails.count, count))
+        print(String(format: "%@: %.1f µs per message (%.0f msgs per CPU-second), %d bytes on average, %d builds",
+                     label, micros, 1e6 / micros, size / mails.count, count))
     }
 }
