@@ -115,8 +115,8 @@ public final class CurlIMAPClient: MailboxClient {
         return sizes
     }
 
-    /// Marks messages \Seen, a thousand per command: processed mail reads as read in
-    /// the admin's mail client (Parley's own state is in the database).
+    /// Marks messages \Seen, as few commands as the UID sets allow: processed mail reads
+    /// as read in the admin's mail client (Parley's own state is in the database).
     public func markSeen(_ uids: [UInt32]) throws(MailError) {
         try chunked(uids, "UID STORE {set} +FLAGS.SILENT (\\Seen)")
     }

@@ -143,8 +143,13 @@ final class BatchReader: @unchecked Sendable {
         return n
     }
 
+    /// Marks the messages \Seen (Parley fetched them with BODY.PEEK[]; read mail should
+    /// read as read in the admin's client) and moves them. Done here, with the moves,
+    /// rather than before the pass: a STORE over a 10,000-message backlog held up its
+    /// start by 0.3 s.
     private func move(_ items: [(UInt32, Bool)]) -> MailError? {
         do {
+            try client.markSeen(items.map(\.0))
             try client.move(uids: items.filter { !$0.1 }.map(\.0), to: mailbox.processedFolder)
             try client.move(uids: items.filter { $0.1 }.map(\.0), to: mailbox.rejectedFolder)
             return nil

@@ -69,7 +69,6 @@ public final class Ingestor {
         let fresh = uids.filter { recorded[Int64($0)] == nil }
         guard !fresh.isEmpty else { return summary }
         let sizes = try client.sizes(of: fresh)
-        try client.markSeen(fresh)
         var batches: [[UInt32]] = []
         var start = 0
         while start < fresh.count {
@@ -113,6 +112,7 @@ public final class Ingestor {
         let rejected = Set([InboundOutcome.Status.rejected.rawValue, InboundOutcome.Status.failed.rawValue])
         let toRejected = items.filter { rejected.contains($0.1) }.map(\.0)
         let toProcessed = items.filter { !rejected.contains($0.1) }.map(\.0)
+        try client.markSeen(items.map(\.0))
         try client.move(uids: toProcessed, to: mailbox.processedFolder)
         try client.move(uids: toRejected, to: mailbox.rejectedFolder)
     }
