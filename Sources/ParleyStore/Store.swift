@@ -108,7 +108,9 @@ final class Checkpointer: @unchecked Sendable {
 
     init?(path: String) {
         var config = Configuration()
-        config.busyMode = .immediateError
+        // Only the RESTART checkpoint waits (for the writer's transaction in hand);
+        // PASSIVE ones never do.
+        config.busyMode = .timeout(2)
         guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return nil }
         self.queue = queue
         let thread = Thread { [self] in
@@ -150,7 +152,16 @@ final class Checkpointer: @unchecked Sendable {
             condition.unlock()
             // BUSY (another checkpoint running) or any other failure: the next write
             // asks again, and the writer's backstop keeps the log bounded meanwhile.
-            _ = try? queue.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            let frames = (try? queue.writeWithoutTransaction { try $0.checkpoint(.passive) })?.walFrameCount ?? 0
+            // A writer that commits without pause never finds the log fully copied, so
+            // the log never starts over, passes the backstop, and from then on the
+            // writer checkpoints after every commit (two fsyncs each). Past a quarter of
+            // the backstop, a RESTART waits for the transaction in hand, copies the few
+            // frames the passive checkpoint left and lets the next writer start the log
+            // over; it holds the writer back only for that copy.
+            if frames > Checkpointer.backstopPages / 4 {
+                _ = try? queue.writeWithoutTransaction { try $0.checkpoint(.restart) }
+            }
             condition.lock()
         }
         condition.unlock()
