@@ -128,6 +128,16 @@ public struct TestServers: Sendable {
         return ((try? fm.contentsOfDirectory(atPath: dir + "/new"))?.count ?? 0) + ((try? fm.contentsOfDirectory(atPath: dir + "/cur"))?.count ?? 0)
     }
 
+    /// How many messages of a folder carry the \Seen flag (Maildir keeps flags in the
+    /// file name: `…:2,S` for seen, files in `cur/` only).
+    public func seenCount(user: String, folder: String = "INBOX") -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: maildirPath(user: user, folder: folder) + "/cur")) ?? []
+        return names.filter { name in
+            guard let info = name.range(of: ":2,", options: .backwards) else { return false }
+            return name[info.upperBound...].contains("S")
+        }.count
+    }
+
     private func ensureMaildir(user: String, folder: String) throws -> String {
         let home = mailRoot + "/" + user
         let root = home + "/Maildir"

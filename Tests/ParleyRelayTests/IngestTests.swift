@@ -38,6 +38,9 @@ struct IngestTests {
         #expect(h.inboxCount() == 0)
         #expect(h.processedCount() == 2000)
         #expect(h.rejectedCount() == 1)
+        // Fetched with BODY.PEEK[], then marked read with the move: read mail reads as
+        // read in the admin's client.
+        #expect(h.servers.seenCount(user: h.user, folder: "Parley/Processed") == 2000)
 
         let comments = try h.relay.commentViews(post: "p", status: "published")
         #expect(comments.count == 2000)
