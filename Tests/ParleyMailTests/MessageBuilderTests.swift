@@ -188,7 +188,7 @@ struct MessageBuilderTests {
     func strictReader() throws {
         var rng = SplitMix64(seed: 0x5717_C7)
         let mails = Self.cases.map(\.mail) + (0..<150).map { _ in Self.randomMail(&rng) }
-        let checks = try StrictCheck.run(mails.map { MessageBuilder.build($0, random: &rng) })
+        let checks = try StrictMailCheck.run(mails.map { MessageBuilder.build($0, random: &rng) })
         try #require(checks.count == mails.count)
         // Python puts a space between adjacent encoded-words of a display name (against
         // RFC 2047 §6.2, which GMime and mail clients follow) and keeps Unicode spaces at
@@ -525,45 +525,5 @@ struct Readback: Equatable {
         let name = GMime.string(internet_address_get_name(address)) ?? ""
         let addr = GMime.string(internet_address_mailbox_get_addr(parley_as_mailbox(address))) ?? ""
         return [name.trimmingHorizontalSpace(), addr]
-    }
-}
-
-/// What `scripts/check_mail.py` (Python's `email` package with `policy.strict`, the
-/// strict reader the relay's tests use too) makes of messages.
-struct StrictCheck {
-    var defects: [String]
-    var headers: [String: [String]]
-    var addresses: [String: [[String]]]
-    var text: String?
-    var html: String?
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.key.lowercased() == name.lowercased() }?.value.first
-    }
-
-    /// Checks the messages with one run of /usr/bin/python3.
-    static func run(_ messages: [[UInt8]]) throws -> [StrictCheck] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-mime-check-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var paths: [String] = []
-        for (i, bytes) in messages.enumerated() {
-            let file = dir.appendingPathComponent("\(i).eml")
-            try Data(bytes).write(to: file)
-            paths.append(file.path)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [TestServers.repoRoot + "/scripts/check_mail.py"] + paths
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
-        return array.map { o in
-            StrictCheck(defects: o["defects"] as? [String] ?? ["no defects list"], headers: o["headers"] as? [String: [String]] ?? [:],
-                        addresses: o["addresses"] as? [String: [[String]]] ?? [:], text: o["text"] as? String, html: o["html"] as? String)
-        }
     }
 }

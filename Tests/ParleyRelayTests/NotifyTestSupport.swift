@@ -47,51 +47,6 @@ extension RelayHarness {
     func person(_ address: EmailAddress) throws -> PersonRecord? { try relay.store.read { try $0.person(address: address) } }
 }
 
-/// What `scripts/check_mail.py` (Python's `email` package, `policy.strict`) makes of a
-/// message.
-struct StrictMailCheck {
-    var defects: [String]
-    var headers: [String: [String]]
-    var addresses: [String: [[String]]]
-    var text: String?
-    var html: String?
-
-    /// The first decoded value of a header.
-    func header(_ name: String) -> String? {
-        headers.first { $0.key.lowercased() == name.lowercased() }?.value.first
-    }
-
-    /// Checks each message with Debian's /usr/bin/python3.
-    static func run(_ messages: [SunkMessage]) throws -> [StrictMailCheck] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-check-\(UInt64.random(in: 0...UInt64.max))").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var paths: [String] = []
-        for (i, m) in messages.enumerated() {
-            let path = "\(dir)/\(i).eml"
-            try Data(m.raw).write(to: URL(fileURLWithPath: path))
-            paths.append(path)
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = [TestServers.repoRoot + "/scripts/check_mail.py"] + paths
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw TestServerError("check_mail.py printed no JSON: \(String(decoding: data, as: UTF8.self))")
-        }
-        return array.map { o in
-            StrictMailCheck(defects: o["defects"] as? [String] ?? ["no defects list"],
-                            headers: o["headers"] as? [String: [String]] ?? [:],
-                            addresses: o["addresses"] as? [String: [[String]]] ?? [:],
-                            text: o["text"] as? String, html: o["html"] as? String)
-        }
-    }
-}
-
 /// Delivery reports as mail servers send them, from `Fixtures/bounces/`.
 enum BounceFixture: String {
     case hard = "hard-bounce-postfix"
