@@ -66,7 +66,7 @@ public final class CurlIMAPClient: MailboxClient {
         // missed (seen here: an IDLE wake-up followed by a pass that found nothing). NOOP
         // makes the server re-read the mailbox first (RFC 3501 §6.1.2).
         _ = try command("NOOP")
-        let lines = try command("STATUS \(IMAPSyntax.quoted(mailbox)) (UIDVALIDITY UIDNEXT MESSAGES)")
+        let lines = try command("STATUS \(IMAPSyntax.quoted(try connection.serverName(mailbox))) (UIDVALIDITY UIDNEXT MESSAGES)")
         guard let line = lines.first(where: { $0.hasPrefix("* STATUS") }),
               let open = line.lastIndex(of: "("), let close = line.lastIndex(of: ")") else {
             throw MailError(.protocolError, "\(server) gave no STATUS for \(mailbox)", detail: lines.joined(separator: " | "))
@@ -85,7 +85,10 @@ public final class CurlIMAPClient: MailboxClient {
     }
 
     public func uids(after: UInt32) throws(MailError) -> [UInt32] {
-        let lines = try command("UID SEARCH RETURN (ALL) UID \(after &+ 1):*")
+        // UNDELETED: mail another client flagged \Deleted was meant to be thrown away; it
+        // is neither processed nor moved (and Parley never expunges it). Without UIDPLUS
+        // Parley leaves its own moved copies flagged too: this skips them.
+        let lines = try command("UID SEARCH RETURN (ALL) UID \(after &+ 1):* UNDELETED")
         var result: [UInt32] = []
         for line in lines {
             if line.hasPrefix("* ESEARCH") {
@@ -160,33 +163,59 @@ public final class CurlIMAPClient: MailboxClient {
 
     public func move(uids: [UInt32], to folder: String) throws(MailError) {
         guard !uids.isEmpty else { return }
-        try ensureFolder(folder)
-        let target = IMAPSyntax.quoted(folder)
-        if try capabilitySet().contains("MOVE") {
+        let target = IMAPSyntax.quoted(try ensureFolder(folder))
+        let caps = try capabilitySet()
+        if caps.contains("MOVE") {
             // RFC 6851: one command moves the whole set.
             try chunked(uids, "UID MOVE {set} \(target)")
         } else {
-            // RFC 3501 without MOVE: copy, flag deleted, expunge just those UIDs where
-            // UIDPLUS (RFC 4315) allows it.
-            let uidplus = try capabilitySet().contains("UIDPLUS")
+            // RFC 3501 without MOVE: copy, then flag deleted; expunge just those UIDs
+            // where UIDPLUS (RFC 4315) allows it. Never a bare EXPUNGE: it would also
+            // remove mail another client flagged \Deleted. Without UIDPLUS the originals
+            // stay flagged in the inbox, and the UNDELETED search of ``uids(after:)``
+            // passes over them (the admin's client or an expunge at logout removes them).
             try chunked(uids, "UID COPY {set} \(target)")
             try chunked(uids, "UID STORE {set} +FLAGS.SILENT (\\Deleted)")
-            if uidplus {
+            if caps.contains("UIDPLUS") {
                 try chunked(uids, "UID EXPUNGE {set}")
-            } else {
-                _ = try command("EXPUNGE")
             }
         }
     }
 
-    /// Creates a folder unless it exists.
-    public func ensureFolder(_ folder: String) throws(MailError) {
-        if knownFolders.contains(folder) { return }
-        let lines = try command("LIST \"\" \(IMAPSyntax.quoted(folder))")
-        if !lines.contains(where: { $0.hasPrefix("* LIST") }) {
-            _ = try command("CREATE \(IMAPSyntax.quoted(folder))")
+    /// Creates a folder (written with `/`, ``IMAPFolderNames``) unless it exists, and
+    /// returns the server's name for it. A folder the server marks special-use (RFC
+    /// 6154: Trash, Junk, Sent, Drafts, All, Archive, Flagged) is refused: Parley never
+    /// moves mail into the admin's own folders.
+    @discardableResult
+    public func ensureFolder(_ folder: String) throws(MailError) -> String {
+        let name = try connection.serverName(folder)
+        if knownFolders.contains(name) { return name }
+        let found = try inspectFolder(folder)
+        if !found.exists { _ = try command("CREATE \(IMAPSyntax.quoted(name))") }
+        knownFolders.insert(name)
+        return name
+    }
+
+    /// What the server has under a folder name written with `/`: its own name for it and
+    /// whether it exists; throws for a name that cannot be mapped or that is a
+    /// special-use folder.
+    public func inspectFolder(_ folder: String) throws(MailError) -> (serverName: String, exists: Bool) {
+        let name = try connection.serverName(folder)
+        let caps = try capabilitySet()
+        let returnOption = caps.contains("SPECIAL-USE") && caps.contains("LIST-EXTENDED") ? " RETURN (SPECIAL-USE)" : ""
+        let entries = try command("LIST \"\" \(IMAPSyntax.quoted(name))\(returnOption)").compactMap(IMAPFolderNames.listEntry)
+        guard let entry = entries.first else { return (name, false) }
+        if let use = entry.attributes.first(where: { IMAPFolderNames.specialUse.contains($0.uppercased()) }) {
+            throw MailError(.invalidInput, "folder \"\(folder)\" is the server's \(use) folder (\(name)); Parley never moves mail into a special-use folder: name another one in the config")
         }
-        knownFolders.insert(folder)
+        let selectable = !entry.attributes.contains { $0.uppercased() == "\\NOSELECT" || $0.uppercased() == "\\NONEXISTENT" }
+        return (name, selectable)
+    }
+
+    /// The server's names for folders as the config writes them; throws for a name
+    /// that cannot be mapped (``IMAPFolderNames/serverName(for:)``).
+    public func serverName(_ folder: String) throws(MailError) -> String {
+        try connection.serverName(folder)
     }
 
     private func capabilitySet() throws(MailError) -> Set<String> {

@@ -39,6 +39,8 @@ final class IMAPConnection {
     private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     /// Bytes received since the current command was sent.
     private var receivedForCommand = 0
+    /// The server's folder naming, learnt once after the first login.
+    private(set) var folderNames: IMAPFolderNames?
 
     init(options: ServerOptions, base: String, selecting mailbox: String?) {
         self.options = options
@@ -59,9 +61,38 @@ final class IMAPConnection {
         let (code, message) = handle.perform(url: base + "/", customRequest: nil, sink: TransferSink())
         guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
         curl = handle
+        if folderNames == nil { folderNames = try learnFolderNames() }
         if let selectMailbox {
-            _ = try exchange("SELECT \(IMAPSyntax.quoted(selectMailbox))", literalLimit: 64 * 1024)
+            let name = try serverName(selectMailbox)
+            _ = try exchange("SELECT \(IMAPSyntax.quoted(name))", literalLimit: 64 * 1024)
         }
+    }
+
+    /// The server's name for a folder written with `/` (``IMAPFolderNames``); logs in
+    /// first if needed, to learn the server's naming.
+    func serverName(_ configName: String) throws(MailError) -> String {
+        if folderNames == nil { try open() }
+        return try folderNames!.serverName(for: configName)
+    }
+
+    /// RFC 2342 NAMESPACE gives the personal prefix and delimiter; a server without it
+    /// answers `LIST "" ""` with its delimiter (RFC 3501 §6.3.8).
+    private func learnFolderNames() throws(MailError) -> IMAPFolderNames {
+        do {
+            for response in try exchange("NAMESPACE", literalLimit: 64 * 1024) {
+                if let personal = IMAPFolderNames.personalNamespace(response.text) {
+                    return IMAPFolderNames(delimiter: personal.delimiter, personalPrefix: personal.prefix)
+                }
+            }
+        } catch where error.kind == .protocolError {
+            // No NAMESPACE (a NO or BAD): ask LIST below.
+        }
+        for response in try exchange("LIST \"\" \"\"", literalLimit: 64 * 1024) {
+            if let entry = IMAPFolderNames.listEntry(response.text) {
+                return IMAPFolderNames(delimiter: entry.delimiter, personalPrefix: "")
+            }
+        }
+        return IMAPFolderNames(delimiter: "/", personalPrefix: "")
     }
 
     /// Drops the connection (libcurl closes the socket with the handle).

@@ -48,6 +48,14 @@ public struct CheckRunner {
                 let client = try CurlIMAPClient(options: box.server.options)
                 let status = try client.status()
                 line(true, "mailbox \(box.name): logged in to \(CurlIMAPClient.split(box.server.url)?.base ?? box.server.url), \(status.messages) message(s) in \(client.mailbox)")
+                for (key, folder) in [("processed_folder", box.processedFolder), ("rejected_folder", box.rejectedFolder)] {
+                    do {
+                        let found = try client.inspectFolder(folder)
+                        line(true, "mailbox \(box.name): \(key) \"\(folder)\" is \"\(found.serverName)\" on the server\(found.exists ? "" : " (created on first use)")")
+                    } catch {
+                        line(false, "mailbox \(box.name): \(key): \(error)")
+                    }
+                }
             } catch {
                 line(false, "mailbox \(box.name): \(error)")
             }

@@ -103,6 +103,33 @@ extension StoreTransaction {
             """), arguments: [StoreDate.text(now), limit])
     }
 
+    /// Makes every message still to be sent due now: deferred ones, and queued ones whose
+    /// next attempt lies ahead (a send cut by a crash or a lost connection waits out its
+    /// backoff otherwise). Returns how many changed.
+    public func makeAllDue(now: Date) throws -> Int {
+        try db.execute(sql: """
+            UPDATE outbound_messages SET status = 'queued', nextAttemptAt = ?
+            WHERE status IN ('queued', 'deferred') AND nextAttemptAt > ?
+            """, arguments: [StoreDate.text(now), StoreDate.text(now)])
+        return db.changesCount
+    }
+
+    /// How many outbound messages there are (of one status).
+    public func outboundCount(status: String? = nil) throws -> Int {
+        if let status {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbound_messages WHERE status = ?", arguments: [status]) ?? 0
+        }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbound_messages") ?? 0
+    }
+
+    /// How many inbound messages there are (of one status).
+    public func inboundCount(status: String? = nil) throws -> Int {
+        if let status {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM inbound_messages WHERE status = ?", arguments: [status]) ?? 0
+        }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM inbound_messages") ?? 0
+    }
+
     public func outbound(status: String? = nil, limit: Int = 1000) throws -> [OutboundRecord] {
         if let status {
             return try OutboundRecord.fetchAll(db.cachedStatement(sql: "\(OutboundRecord.selectSQL) WHERE m.status = ? ORDER BY m.id LIMIT ?"),

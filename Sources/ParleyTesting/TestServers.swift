@@ -162,6 +162,12 @@ public struct TestServers: Sendable {
         sunk().filter { $0.recipients.contains { $0.lowercased() == recipient.lowercased() } }
     }
 
+    /// How many messages the SMTP sink has accepted (cheap: a directory listing), for
+    /// tests that aim at progress.
+    public func sunkCount() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: sinkDir)) ?? []).reduce(0) { $0 + ($1.hasSuffix(".json") ? 1 : 0) }
+    }
+
     /// Every message the SMTP sink accepted, oldest first.
     public func sunk() -> [SunkMessage] {
         let fm = FileManager.default

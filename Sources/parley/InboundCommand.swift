@@ -13,12 +13,16 @@ struct InboundCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
         @Option(help: "Only this status.") var status: String?
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "At most this many rows (newest first); how many more there are is said on stderr.") var limit = 1000
 
         func run() throws {
             let relay = try options.relay()
-            let rows = try relay.store.read { try $0.inbound(status: status) }.map(InboundView.init)
-            if json { try printJSON(rows); return }
-            for r in rows { print("\(r.id)\t\(r.status)\t\(r.from ?? "-")\t\(r.subject ?? "")\t\(r.reason)") }
+            let (records, total) = try relay.store.read { (try $0.inbound(status: status, limit: limit), try $0.inboundCount(status: status)) }
+            let rows = records.map(InboundView.init)
+            if json { try printJSON(rows) } else {
+                for r in rows { print("\(r.id)\t\(r.status)\t\(r.from ?? "-")\t\(r.subject ?? "")\t\(r.reason)") }
+            }
+            printRemainder(shown: rows.count, total: total)
         }
     }
 

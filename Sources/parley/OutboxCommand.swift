@@ -13,6 +13,8 @@ struct OutboxCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() throws {
+            let lock = try options.daemonLock("outbox flush")
+            defer { withExtendedLifetime(lock) {} }
             let relay = try options.relay()
             do {
                 print(try relay.flushOutbox().line)
@@ -27,15 +29,18 @@ struct OutboxCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
         @Option(help: "Only this status: queued, deferred, sent, failed.") var status: String?
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "At most this many rows (oldest first); how many more there are is said on stderr.") var limit = 1000
 
         func run() throws {
             let relay = try options.relay()
-            let rows = try relay.store.read { try $0.outbound(status: status) }
+            let (rows, total) = try relay.store.read { (try $0.outbound(status: status, limit: limit), try $0.outboundCount(status: status)) }
             let views = rows.map(OutboundView.init)
-            if json { try printJSON(views); return }
-            for v in views {
-                print("\(v.id)\t\(v.status)\t\(v.kind)\t\(v.recipient)\tattempts \(v.attempts)\(v.last_error.map { "\t\($0)" } ?? "")")
+            if json { try printJSON(views) } else {
+                for v in views {
+                    print("\(v.id)\t\(v.status)\t\(v.kind)\t\(v.recipient)\tattempts \(v.attempts)\(v.last_error.map { "\t\($0)" } ?? "")")
+                }
             }
+            printRemainder(shown: rows.count, total: total)
         }
     }
 
@@ -43,20 +48,19 @@ struct OutboxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make deferred (or failed) messages due now.")
         @OptionGroup var options: ConfigOption
         @Argument(help: "The message id.") var id: Int64?
-        @Flag(help: "Every deferred message.") var all = false
+        @Flag(help: "Every message not yet sent (deferred, or queued and waiting for its next attempt).") var all = false
 
         func run() throws {
             guard (id == nil) == all else { throw ValidationError("give a message id or --all") }
             let relay = try options.relay()
             let n = try relay.store.write { tx -> Int in
-                var rows = try id.map { try tx.outbound(id: $0).map { [$0] } ?? [] } ?? tx.outbound(status: "deferred")
-                if id != nil && rows.isEmpty { throw CLIError("no outbound message \(id!)") }
-                for i in rows.indices where rows[i].status != "sent" {
-                    rows[i].status = "queued"
-                    rows[i].nextAttemptAt = relay.now()
-                    try tx.update(rows[i])
-                }
-                return rows.count
+                guard let id else { return try tx.makeAllDue(now: relay.now()) }
+                guard var row = try tx.outbound(id: id) else { throw CLIError("no outbound message \(id)") }
+                guard row.status != "sent" else { return 0 }
+                row.status = "queued"
+                row.nextAttemptAt = relay.now()
+                try tx.update(row)
+                return 1
             }
             print("\(n) message(s) due now")
         }

@@ -30,6 +30,17 @@ struct ConfigOption: ParsableArguments {
         }
     }
 
+    /// The one-process-per-database lock, for commands that ingest or send
+    /// (``DaemonLock``); held until the returned object is released.
+    func daemonLock(_ command: String) throws -> DaemonLock {
+        let config = try load()
+        do {
+            return try DaemonLock(databasePath: config.databasePath, command: command)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
     func relay() throws -> Relay {
         let config = try load()
         do {
@@ -64,6 +75,13 @@ func parseAddress(_ text: String, option: String) throws -> EmailAddress {
 }
 
 /// JSON as the `--json` outputs print it: sorted keys, ISO 8601 dates.
+/// Says on stderr how many rows a listing left out (stdout stays the rows alone, JSON
+/// included), so that a long list never stops silently.
+func printRemainder(shown: Int, total: Int) {
+    guard total > shown else { return }
+    FileHandle.standardError.write(Data("\(total - shown) more not shown (\(total) in all); use --limit \(total) to see them all\n".utf8))
+}
+
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -12,6 +12,8 @@ struct Poll: ParsableCommand {
 
     func run() throws {
         guard once else { throw ValidationError("use `parley poll --once` for one pass; `parley serve` polls continuously") }
+        let lock = try options.daemonLock("poll")
+        defer { withExtendedLifetime(lock) {} }
         let relay = try options.relay()
         let tty = isatty(STDOUT_FILENO) != 0
         do {

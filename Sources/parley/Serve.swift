@@ -13,6 +13,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        let lock = try options.daemonLock("serve")
+        defer { withExtendedLifetime(lock) {} }
         let relay = try options.relay()
         let health = HealthBoard()
         let metrics = WebMetrics()

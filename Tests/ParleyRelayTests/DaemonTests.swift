@@ -6,41 +6,6 @@ import Testing
 /// The daemon, its faults and its crashes, through the real binary.
 @Suite("Daemon", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.binary)))
 struct DaemonTests {
-    @Test("SIGKILL at 20 random points of a backlog ingest: every reply is exactly one comment, no notification queued twice")
-    func crashSafety() throws {
-        let h = try RelayHarness()
-        let note = try IngestTests.setUp(h)
-        let ann = h.address("ann").address
-        let count = 400
-        for i in 0..<count {
-            try h.deliver(MailClient.reply(to: note, from: ann, text: "Crash-safe reply \(i).", messageID: "crash\(i)@client.example"))
-        }
-        var kills = 0
-        var generator = SystemRandomNumberGenerator()
-        while kills < 20 {
-            let p = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-\(kills).log")
-            usleep(UInt32.random(in: 30_000...400_000, using: &generator))
-            if p.process.isRunning {
-                p.signal(SIGKILL)
-                kills += 1
-            }
-            _ = p.waitExit(10)
-            if h.inboxCount() == 0 { break }
-        }
-        // Finish whatever is left.
-        let last = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-final.log")
-        #expect(last.waitExit(120) == 0, "\(last.log)")
-        #expect(kills >= 10, "the process was killed mid-ingest \(kills) times")
-        let comments = try h.relay.commentViews(post: "p", status: nil)
-        #expect(comments.count == count)
-        #expect(Set(comments.map(\.body)).count == count)
-        let outbound = try h.relay.store.read { try $0.outbound(limit: 100_000) }.filter { $0.kind == "new-comment" }
-        #expect(outbound.count == count, "one notification per comment")
-        #expect(Set(outbound.compactMap(\.commentId)).count == count, "no comment notified twice")
-        #expect(h.inboxCount() == 0)
-        #expect(h.processedCount() == count)
-    }
-
     @Test("Dovecot stopped mid-ingest and started again: the running daemon recovers by itself, nothing lost")
     func dovecotRestart() throws {
         let servers = try TestServers.startPrivate()
