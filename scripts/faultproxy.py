@@ -37,9 +37,16 @@ of objects:
                  on) or either peer closes (then both are closed).
   reset          RST to both peers at the match (what came before it is forwarded).
 
+  After a cut, what the peers still send is read and dropped until they close (at most
+  2 s): closing a socket with unread bytes would send RST instead of the FIN wanted.
+  Regexes use re's default flags (put (?s) or (?i) in the pattern); `^` is not anchored
+  at the arming point, so anchor on "\r\n" instead.
+
   A rule whose match can be empty and that has no after_client fires when the connection
   is accepted (e.g. "match": "", "action": "reset", "times": -1 resets every new
   connection); it does not fire on connections that were open when it was loaded.
+  Such a reset can reach the client while it is still in connect(), which then fails
+  with ECONNRESET (curl: "Couldn't connect to server").
   Rules loaded while a connection is open apply to it from then on. When several rules
   match, the one whose match completes first in the stream wins (ties: the earlier in
   the list), so the outcome does not depend on how TCP split the bytes into chunks.
@@ -57,7 +64,10 @@ saw it; byte counts alone refresh it at most every 0.2 s):
   {"connections": accepted so far, "open": open now, "fired": {"RULE_ID": count},
    "bytes_client": bytes passed client->server, "bytes_server": server->client,
    "rules": rules in force, "rules_loaded": successful loads, "rules_error": null or text}
-A fault is counted in "fired" once it has happened (a cut_at_offset when it cuts).
+A fault is counted in "fired" once it has happened (a cut_at_offset when it cuts; one
+whose connection ends before the offset is reached gives its `times` back). stats.json
+is written before the proxy goes on after a fault, so once a test sees the count the
+fault has been done.
 
 CONTROL_DIR/events.log, one line per event, appended: start, rules, accept, arm, match
 (cut_at_offset waiting for its offset), fire, release, unfired, close, exit.
@@ -200,9 +210,8 @@ class Side:
 
 
 class Conn:
-    def __init__(self, cid, csock, peer):
+    def __init__(self, cid, csock):
         self.id = cid
-        self.peer = peer
         self.sides = {CLIENT: Side(CLIENT, csock), SERVER: None}
         self.streams = {CLIENT: Stream(), SERVER: Stream()}
         self.rstate = {}
@@ -356,7 +365,7 @@ class Proxy:
                 self.fired[self.refuse] = self.fired.get(self.refuse, 0) + 1
                 self.write_stats()
                 continue
-            conn = Conn(cid, csock, peer)
+            conn = Conn(cid, csock)
             self.conns[cid] = conn
             self.sync_rules(conn, accepted=True)
             for rule in self.rules:

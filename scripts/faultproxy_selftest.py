@@ -469,7 +469,7 @@ def test_target_down(h):
         shutil.rmtree(control, ignore_errors=True)
 
 
-def test_sigterm(h):
+def test_sigterm(h):   # the last check: it ends the proxy
     sock, _ = h.connect()
     with sock:
         sock.sendall(b"hi\n")
@@ -513,7 +513,8 @@ def main():
             h.proc.wait()
         if not failed:
             shutil.rmtree(h.dir, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed ({time.monotonic() - started:.1f} s)")
+    print(f"took {time.monotonic() - started:.1f} s")
+    print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -43,6 +43,25 @@ struct DaemonTests {
         #expect(daemon.waitExit(10) == 0)
     }
 
+    @Test("a second serve or poll on the same database refuses to start and says why; the lock goes with the process, even after SIGKILL")
+    func oneDaemonPerDatabase() throws {
+        let h = try RelayHarness(pollInterval: "1s")
+        let first = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve1.log")
+        defer { if first.process.isRunning { first.signal(SIGKILL) } }
+        #expect(TestServers.eventually(timeout: 30) { first.log.contains("parley serve:") }, "\(first.log)")
+        for args in [["serve"], ["poll", "--once"], ["outbox", "flush"]] {
+            let second = try ParleyProcess(args, config: h.configPath, logPath: h.dir + "/second-\(args[0]).log")
+            #expect(second.waitExit(30) == 1, "\(args) must refuse while serve runs")
+            #expect(second.log.contains("already using the database"), "\(second.log)")
+            #expect(second.log.contains("pid \(first.process.processIdentifier)"), "names the process holding it: \(second.log)")
+        }
+        #expect(first.process.isRunning)
+        first.signal(SIGKILL)
+        _ = first.waitExit(10)
+        let after = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/after.log")
+        #expect(after.waitExit(60) == 0, "a killed daemon leaves no stale lock: \(after.log)")
+    }
+
     @Test("a wrong password: a clear message from `parley check` and in the log, and the daemon keeps retrying")
     func wrongPassword() throws {
         let h = try RelayHarness(password: "not-the-password", pollInterval: "1s")

@@ -73,4 +73,38 @@ struct OutboxCommandLineTests {
         #expect(badRow["bounce_score"] as? Int == 1, "a 550 refusal of the address counts as a hard bounce")
         #expect(badRow["suspended"] as? Bool == false)
     }
+
+    @Test("retry --all also makes due a send cut by a crash (queued, next attempt ahead); lists past --limit say how many more",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
+    func retryCutSendAndLimits() throws {
+        let h = try RelayHarness()
+        let cfg = h.configPath
+        let liz = h.address("liz"), ann = h.address("ann")
+        try h.relay.addConversation(id: "c", title: "C", partners: [liz, ann])
+        for i in 0..<5 { try h.relay.subscribe(h.address("reader\(i)"), post: nil, conversation: "c") }
+        try h.relay.addPost(id: "p", title: "P", url: "https://liz.example.org/p", author: liz, conversation: "c")
+        // What the outbox commits just before it hands a message to the server: one
+        // attempt, the next one an hour ahead. A crash right then leaves it so.
+        let later = Date().addingTimeInterval(3600)
+        try h.relay.store.write { tx in
+            for var row in try tx.outbound(limit: 100) {
+                row.attempts = 1
+                row.nextAttemptAt = later
+                try tx.update(row)
+            }
+        }
+        #expect(try parley(["outbox", "flush"], config: cfg).stdout.contains("0 sent"), "nothing is due before the retry")
+        let retry = try parley(["outbox", "retry", "--all"], config: cfg)
+        #expect(retry.stdout.contains("6 message(s) due now"), "\(retry.stdout)\(retry.stderr)")
+        #expect(try parley(["outbox", "flush"], config: cfg).stdout.contains("6 sent"))
+
+        let limited = try parley(["outbox", "list", "--limit", "4"], config: cfg)
+        #expect(limited.stdout.split(separator: "\n").count == 4)
+        #expect(limited.stderr.contains("2 more not shown (6 in all)"), "\(limited.stderr)")
+        let whole = try parley(["outbox", "list", "--json"], config: cfg)
+        #expect(try json(whole.stdout).count == 6)
+        #expect(whole.stderr.isEmpty)
+        let inbound = try parley(["inbound", "list", "--limit", "1"], config: cfg)
+        #expect(inbound.status == 0 && inbound.stderr.isEmpty, "no inbound mail: nothing more to say")
+    }
 }
