@@ -66,13 +66,15 @@ load_env() {
 
 make_tls() {
     # A throw-away CA and a server certificate for localhost/127.0.0.1 signed by it:
-    # strict TLS clients refuse a self-signed certificate used directly.
+    # strict TLS clients refuse a self-signed certificate used directly. P-256 keys
+    # take milliseconds where RSA keys take a quarter of a second each.
     mkdir -p "$dir/tls"
     (
         cd "$dir/tls"
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Parley Test CA" \
-            -keyout ca.key -out ca.crt >/dev/null 2>&1
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr >/dev/null 2>&1
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=Parley Test CA" -keyout ca.key -out ca.crt >/dev/null 2>&1
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+            -keyout server.key -out server.csr >/dev/null 2>&1
         printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > ext.cnf
         openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
             -extfile ext.cnf -out server.crt >/dev/null 2>&1
@@ -82,10 +84,17 @@ make_tls() {
 
 # --- packages that cannot be installed beside dovecot-imapd ---------------------------
 
-unpack_deb() {
-    local pkg=$1 version=$2
-    local cache=${IMAPMATRIX_DEBS:-${XDG_CACHE_HOME:-$HOME/.cache}/parley-imapmatrix}/$pkg-$version
+unpack_deb() { # PACKAGE KEY: PACKAGE's files into DIR/pkg; its .deb is fetched once per KEY
+    local pkg=$1 key=$2 version
+    local cache=${IMAPMATRIX_DEBS:-${XDG_CACHE_HOME:-$HOME/.cache}/parley-imapmatrix}/$pkg-$key
     if ! ls "$cache"/*.deb >/dev/null 2>&1; then
+        # cyrus-imapd must be the version of the installed cyrus-common (its KEY);
+        # courier-imap is whatever apt offers for the installed courier-base.
+        case "$pkg" in
+            cyrus-imapd) version=$key ;;
+            *) version=$(apt-cache policy "$pkg" | awk '$1 == "Candidate:" {print $2}') ;;
+        esac
+        [ -n "$version" ] && [ "$version" != "(none)" ] || die "apt knows no $pkg"
         mkdir -p "$cache"
         (cd "$cache" && apt-get download "$pkg=$version" > download.log 2>&1) ||
             die "apt-get download $pkg=$version failed; see $cache/download.log"
@@ -95,10 +104,6 @@ unpack_deb() {
 
 installed_version() {
     dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" {print $2}'
-}
-
-candidate_version() {
-    apt-cache policy "$1" | awk '$1 == "Candidate:" {print $2}'
 }
 
 # --- sessions ---------------------------------------------------------------------------
@@ -305,7 +310,7 @@ configure_cyrus() {
     # as the installed cyrus-common, unpacked.
     unpack_deb cyrus-imapd "$version"
     local c="$dir/cyrus"
-    mkdir -p "$c/conf" "$c/spool" "$c/sieve"
+    mkdir -p "$c/conf/socket" "$c/spool" "$c/sieve"
     touch "$dir/users"
     # Options Debian's /etc/imapd.conf sets to other places or values than Cyrus's
     # defaults are set here too, so that none of them points into the system's instance.
@@ -335,8 +340,6 @@ munge8bit: no
 reject8bit: no
 tls_server_cert: $dir/tls/server.crt
 tls_server_key: $dir/tls/server.key
-# IDLE is told of new mail by idled at once, instead of polling every minute.
-idlemethod: idled
 umask: 077
 syslog_prefix: imapmatrix
 CONF
@@ -353,10 +356,10 @@ EVENTS {
   checkpoint cmd="$bin/ctl_cyrusdb $conf -c" period=30
 }
 DAEMON {
+  # IDLE learns of new mail from idled at once; without it imapd polls once a minute.
   idled cmd="$dir/pkg/usr/lib/cyrus/bin/idled $conf"
 }
 CONF
-    : > "$c/sasldb2"
     cyrus_password "$CYRUS_ADMIN"
     chown -R cyrus:mail "$c"
 }
@@ -382,11 +385,13 @@ cyrus_add_user() {
 
 renumber_cyrus() {
     local user=$1 c="$dir/cyrus" box
-    # A lost cyrus.index makes reconstruct build a new one under a new UIDVALIDITY; the
-    # UIDs (the spool file names) stay, the flags do not, so they are set again.
+    # A lost cyrus.index makes reconstruct build a new one under a new UIDVALIDITY from
+    # the spool files, whose names are the UIDs; the flags were in the index, so they
+    # are set again. Files of expunged messages are still there and would come back.
     util imap-flags "$IMAP_PORT" "$user" INBOX save "$c/renumber.flags"
     box=$(runuser -u cyrus -- /usr/lib/cyrus/bin/mbpath -C "$c/imapd.conf" "user.$user")
     rm -f "$box/cyrus.index" "$box/cyrus.cache"
+    util cyrus-prune "$box" "$c/renumber.flags"
     runuser -u cyrus -- /usr/lib/cyrus/bin/reconstruct -q -C "$c/imapd.conf" "user.$user" > /dev/null
     util imap-flags "$IMAP_PORT" "$user" INBOX restore "$c/renumber.flags"
     rm -f "$c/renumber.flags"
@@ -395,14 +400,14 @@ renumber_cyrus() {
 # --- courier ------------------------------------------------------------------------------
 
 configure_courier() {
-    local version
-    [ -n "$(installed_version courier-base)" ] || die "courier-base is not installed"
+    local base
+    base=$(installed_version courier-base)
+    [ -n "$base" ] || die "courier-base is not installed"
     [ -n "$(installed_version courier-authlib-userdb)" ] || die "courier-authlib-userdb is not installed"
     [ -x /usr/lib/courier/courier-authlib/authdaemond ] || die "courier-authdaemon is not installed"
-    version=$(candidate_version courier-imap)
-    [ -n "$version" ] && [ "$version" != "(none)" ] || die "apt knows no courier-imap"
+    [ -x /usr/libexec/gam_server ] || die "gamin is not installed"
     # imapd and imaplogin live in courier-imap, which conflicts with dovecot-imapd.
-    unpack_deb courier-imap "$version"
+    unpack_deb courier-imap "$base"
     local c="$dir/courier"
     mkdir -p "$c/run" "$dir/mail"
     # Courier's config paths (/etc/courier/authdaemonrc, userdb.dat) and the socket
@@ -415,13 +420,17 @@ configure_courier() {
     : > "$c/etc/userdb"
     chmod 600 "$c/etc/userdb"
     /usr/sbin/makeuserdb -f "$c/etc/userdb"
+    # For STARTTLS, couriertls reads it already running as courier.
     cat "$dir/tls/server.key" "$dir/tls/server.crt" > "$c/etc/imapd.pem"
+    chown courier:courier "$c/etc/imapd.pem"
     chmod 600 "$c/etc/imapd.pem"
     cat >> "$c/etc/imapd" <<CONF
 
 # Overrides for a throw-away instance (scripts/imapmatrix.sh)
 ADDRESS=127.0.0.1
 PORT=$IMAP_PORT
+# IDLE reports new mail at once (through gamin) instead of polling once a minute.
+IMAP_ENHANCEDIDLE=1
 CONF
     cat >> "$c/etc/imapd-ssl" <<CONF
 
@@ -453,13 +462,27 @@ courier_run() { # inside the instance's mount namespace: what Debian's init scri
     chmod 600 /run/courier/couriersslimapcache
     (set -a; . /etc/courier/authdaemonrc; exec /usr/lib/courier/courier-authlib/authdaemond) \
         2>> "$dir/authdaemond.log" &
+    # imapd learns of new mail from gamin's gam_server (one per user and GAM_CLIENT_ID).
+    # Were it left to start one, it would start it in a session of its own, shared by
+    # every instance and outliving them by half a minute: this instance runs its own.
+    local fam_id fam_socket tries=100
+    fam_id=imapmatrix-$(printf %s "$dir" | cksum | cut -d ' ' -f 1)
+    fam_socket="@/tmp/fam-$(id -un "$MAIL_UID")-$fam_id"
+    setpriv --reuid="$MAIL_UID" --regid="$MAIL_GID" --clear-groups \
+        /usr/libexec/gam_server --notimeout "$fam_id" 2>> "$dir/gam_server.log" &
+    # (/proc/net/unix shows an abstract name padded with NULs, as "@".)
+    until awk -v s="$fam_socket" 'index($NF, s) == 1 {found=1} END {exit !found}' /proc/net/unix; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || { echo "gam_server did not listen on $fam_socket" >&2; exit 1; }
+        sleep 0.02
+    done
     # As /usr/lib/courier/imapd and imapd-ssl start them, in the foreground.
-    env -i /bin/sh -c "set -a; . /etc/courier/imapd; . /etc/courier/imapd-ssl;
+    env -i GAM_CLIENT_ID="$fam_id" /bin/sh -c "set -a; . /etc/courier/imapd; . /etc/courier/imapd-ssl;
         IMAP_STARTTLS=\$IMAPDSTARTTLS; ulimit -v \$IMAP_ULIMITD
         exec /usr/sbin/couriertcpd -address=\$ADDRESS -maxprocs=\$MAXDAEMONS \
             -maxperip=\$MAXPERIP \$TCPDOPTS \$PORT $imaplogin $imapd \$MAILDIRPATH" \
         2>> "$dir/imapd.log" &
-    env -i /bin/sh -c "set -a; . /etc/courier/imapd; . /etc/courier/imapd-ssl;
+    env -i GAM_CLIENT_ID="$fam_id" /bin/sh -c "set -a; . /etc/courier/imapd; . /etc/courier/imapd-ssl;
         ulimit -v \$IMAP_ULIMITD
         exec /usr/sbin/couriertcpd -address=\$SSLADDRESS -maxprocs=\$MAXDAEMONS \
             -maxperip=\$MAXPERIP \$TCPDOPTS \$SSLPORT \$COURIERTLS -server -tcpd \
@@ -484,8 +507,10 @@ wait_ports() {
     local sid port
     sid=$(instance_sid)
     for port in $IMAP_PORT $IMAPS_PORT; do
-        util wait-port "$port" "${sid:-0}" ||
+        if ! util wait-port "$port" "${sid:-0}"; then
+            kill_instance KILL
             die "$IMAP_FLAVOUR did not open port $port; see $dir/server.out and the logs there"
+        fi
     done
 }
 
@@ -506,9 +531,18 @@ start() {
         cyrus|courier) separator=. prefix=INBOX. ;;
         *) die "unknown flavour '$flavour' (dovecot-stock, dovecot-nomove, dovecot-nouidplus, cyrus, courier)" ;;
     esac
+    case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
+    # The path goes unquoted into server configurations and imap.env.
+    case "$dir" in *[[:space:]\"\'\$\\]*) die "DIR must not contain blanks, quotes, \$ or \\" ;; esac
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     [ -z "$(instance_sid)" ] || die "an instance is already running in $dir"
+    # What a stopped instance left here goes: a start is a fresh server (restart keeps
+    # the mail). Only the names this script makes are removed.
+    rm -rf "$dir/imap.env" "$dir/server.sid" "$dir/server.out" "$dir/users" "$dir/deliver.stamp" \
+        "$dir/tls" "$dir/mail" "$dir/pkg" "$dir/etc" "$dir/run" "$dir/state" "$dir/dovecot.conf" \
+        "$dir/dovecot.log" "$dir/cyrus" "$dir/courier" "$dir/authdaemond.log" "$dir/imapd.log" \
+        "$dir/imapd-ssl.log" "$dir/gam_server.log"
     chmod 755 "$dir"
     mkdir -p "$dir/mail"
     make_tls
@@ -576,11 +610,16 @@ deliver() {
     load_env
     grep -qxF "$user" "$dir/users" 2>/dev/null || add_user "$user"
     case "$IMAP_FLAVOUR" in
-        dovecot-*|courier)
+        dovecot-*)
             util maildir-deliver "$dir/mail/$user/Maildir" "$MAIL_UID" "$MAIL_GID" \
                 "$dir/deliver.stamp" "$@" ;;
+        courier)
+            # Courier sends a stored LF as CRLF and a stored CRLF as CR CR LF.
+            util maildir-deliver --lf "$dir/mail/$user/Maildir" "$MAIL_UID" "$MAIL_GID" \
+                "$dir/deliver.stamp" "$@" ;;
         cyrus)
-            # Over IMAP: lmtpd would add Return-Path and Received headers.
+            # Over IMAP: lmtpd would add Return-Path and Received headers. Cyrus refuses
+            # a bare LF, which the others send as CRLF: it is sent as CRLF.
             util imap-append "$IMAP_PORT" "$user" INBOX "$@" ;;
     esac
 }

@@ -6,10 +6,11 @@ usage:
   imapmatrix_util.py ports N                      N distinct free loopback ports
   imapmatrix_util.py wait-port PORT PID           until 127.0.0.1:PORT accepts (10 s at most,
                                                   and only while process PID lives)
-  imapmatrix_util.py maildir-deliver MAILDIR UID GID STAMPFILE [FILE...]
+  imapmatrix_util.py maildir-deliver [--lf] MAILDIR UID GID STAMPFILE [FILE...]
   imapmatrix_util.py imap-append PORT USER MAILBOX [FILE...]
   imapmatrix_util.py imap-create PORT USER MAILBOX        (idempotent)
   imapmatrix_util.py imap-flags PORT USER MAILBOX save|restore FLAGFILE
+  imapmatrix_util.py cyrus-prune MAILBOXDIR FLAGFILE  (the FLAGFILE of imap-flags save)
   imapmatrix_util.py courier-renumber MAILDIR
 Every IMAP login uses the password "secret". Without FILE a message is read from stdin.
 """
@@ -62,10 +63,12 @@ def wait_port(port, leader, timeout=10.0):
     sys.exit("port %d did not open" % port)
 
 
-def maildir_deliver(maildir, uid, gid, stampfile, files):
+def maildir_deliver(maildir, uid, gid, stampfile, files, lf=False):
     """Write each message into tmp/ as the mail user and rename it into new/, as an MTA
     does. The names carry strictly increasing times (seconds.Mmicroseconds): Dovecot and
-    Courier give new messages their UIDs in the order of those times, not of readdir."""
+    Courier give new messages their UIDs in the order of those times, not of readdir.
+    With lf, CRLF is stored as LF, as MTAs write Maildir files: Courier turns every LF
+    into CRLF when it sends a message, a stored CRLF into CR CR LF."""
     for sub in ("tmp", "new", "cur"):
         os.makedirs(os.path.join(maildir, sub), exist_ok=True)
     # Later calls must sort after earlier ones even within the same microsecond.
@@ -83,7 +86,7 @@ def maildir_deliver(maildir, uid, gid, stampfile, files):
         tmp = os.path.join(maildir, "tmp", name)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(data.replace(b"\r\n", b"\n") if lf else data)
         os.chown(tmp, uid, gid)
         os.rename(tmp, os.path.join(maildir, "new", name))
     with open(stampfile, "w") as f:
@@ -104,8 +107,8 @@ class Imap:
         self.command(b"LOGIN %s %s" % (quote(user), quote(PASSWORD)))
 
     def command(self, *parts, ok=True):
-        """Send one command (parts joined; bytes objects in a list are sent as
-        LITERAL+ literals) and return (status, untagged lines, tagged text)."""
+        """Send one command (its parts joined, literals made by literal()) and return
+        (status, untagged lines, tagged line)."""
         self.tag += 1
         tag = b"x%d" % self.tag
         out = [tag, b" "]
@@ -151,7 +154,8 @@ def literal(data):
 
 def imap_append(port, user, mailbox, files):
     """MULTIAPPEND without flags (so unseen), exact bytes, in order; in batches so that
-    one command never holds more than about 32 MB."""
+    one command never holds more than about 32 MB. A bare LF goes as CRLF (Cyrus refuses
+    it; Dovecot and Courier send it as CRLF)."""
     imap = Imap(port, user)
     batch, size = [], 0
 
@@ -164,6 +168,7 @@ def imap_append(port, user, mailbox, files):
             batch.clear()
 
     for data in messages(files):
+        data = re.sub(rb"(?<!\r)\n", b"\r\n", data)
         if batch and (size + len(data) > 32 << 20 or len(batch) >= 1000):
             flush()
             size = 0
@@ -185,9 +190,12 @@ def imap_flags(port, user, mailbox, action, flagfile):
     """Save the flags of every message by UID, or set them again (after a rebuild that
     kept the UIDs but lost the index)."""
     imap = Imap(port, user)
-    imap.command(b"SELECT ", quote(mailbox))
+    _, lines, _ = imap.command(b"SELECT ", quote(mailbox))
+    exists = [int(m.group(1)) for m in (re.match(rb"\* (\d+) EXISTS", x) for x in lines) if m]
     if action == "save":
-        _, lines, _ = imap.command(b"UID FETCH 1:* (FLAGS)")
+        lines = []
+        if exists and exists[-1] > 0:
+            _, lines, _ = imap.command(b"UID FETCH 1:* (FLAGS)")
         flags = {}
         for line in lines:
             m = re.search(rb"UID (\d+)", line)
@@ -200,11 +208,26 @@ def imap_flags(port, user, mailbox, action, flagfile):
     else:
         with open(flagfile) as f:
             flags = json.load(f)
+        # One STORE per set of flags, not per message.
+        by_flags = {}
         for uid, names in flags.items():
             if names:
-                imap.command(b"UID STORE %d +FLAGS.SILENT (%s)"
-                             % (int(uid), " ".join(names).encode()))
+                by_flags.setdefault(" ".join(sorted(names)), []).append(int(uid))
+        for names, uids in by_flags.items():
+            uid_set = ",".join(map(str, sorted(uids))).encode()
+            imap.command(b"UID STORE %s +FLAGS.SILENT (%s)" % (uid_set, names.encode()))
     imap.logout()
+
+
+def cyrus_prune(boxdir, flagfile):
+    """Remove the spool files of messages that are no longer in the mailbox (Cyrus
+    expunges lazily): reconstruct would bring them back."""
+    with open(flagfile) as f:
+        keep = set(json.load(f))
+    for name in os.listdir(boxdir):
+        m = re.fullmatch(r"(\d+)\.", name)
+        if m and m.group(1) not in keep:
+            os.unlink(os.path.join(boxdir, name))
 
 
 def courier_renumber(maildir):
@@ -238,13 +261,18 @@ def main(argv):
     elif cmd == "wait-port":
         wait_port(int(args[0]), int(args[1]))
     elif cmd == "maildir-deliver":
-        maildir_deliver(args[0], int(args[1]), int(args[2]), args[3], args[4:])
+        lf = args[:1] == ["--lf"]
+        if lf:
+            args = args[1:]
+        maildir_deliver(args[0], int(args[1]), int(args[2]), args[3], args[4:], lf)
     elif cmd == "imap-append":
         imap_append(int(args[0]), args[1], args[2], args[3:])
     elif cmd == "imap-create":
         imap_create(int(args[0]), args[1], args[2])
     elif cmd == "imap-flags":
         imap_flags(int(args[0]), args[1], args[2], args[3], args[4])
+    elif cmd == "cyrus-prune":
+        cyrus_prune(args[0], args[1])
     elif cmd == "courier-renumber":
         courier_renumber(args[0])
     else:

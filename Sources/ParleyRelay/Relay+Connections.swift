@@ -5,7 +5,8 @@ extension ParleyConfig.ServerSettings {
     /// The libcurl options for this server.
     var options: ServerOptions {
         ServerOptions(url: url, username: username, password: password, oauth2Token: oauth2Token,
-                      tls: ServerOptions.TLSMode(rawValue: starttls) ?? .required, caFile: caFile)
+                      tls: ServerOptions.TLSMode(rawValue: starttls) ?? .required, caFile: caFile,
+                      connectTimeoutSeconds: min(15, timeoutSeconds), responseTimeoutSeconds: timeoutSeconds)
     }
 }
 
@@ -37,9 +38,11 @@ extension Relay {
     /// Sends everything due in the outbox. Pending static views and webhook deliveries
     /// go first (they are due as soon as their change is committed), so the daemon's
     /// outbox loop also carries the publish stage.
-    public func flushOutbox() throws -> FlushSummary {
+    /// Sends everything due. `connection` carries the backoff after broken connections
+    /// from one flush to the next (the daemon keeps one for its life).
+    public func flushOutbox(connection: ConnectionRetry = ConnectionRetry()) throws -> FlushSummary {
         try publishPending()
         let transport = try smtpTransport()
-        return try OutboxSender(relay: self, transport: transport).flush()
+        return try OutboxSender(relay: self, transport: transport, connection: connection).flush()
     }
 }

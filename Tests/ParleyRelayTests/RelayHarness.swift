@@ -16,7 +16,9 @@ struct RelayHarness {
     let configPath: String
     let relay: Relay
 
-    init(moderation: String = "none", servers: TestServers = .shared, password: String = "secret", pollInterval: String = "60s", idle: Bool = true) throws {
+    /// `edit` changes the generated config text before it is written (ports, timeouts).
+    init(moderation: String = "none", servers: TestServers = .shared, password: String = "secret", pollInterval: String = "60s", idle: Bool = true,
+         edit: (String) -> String = { $0 }) throws {
         self.servers = servers
         user = TestServers.uniqueName("talk")
         domain = "\(user).test"
@@ -25,7 +27,7 @@ struct RelayHarness {
         configPath = dir + "/parley.toml"
         let toml = servers.installationConfig(user: user, domain: domain, dir: dir, moderation: moderation, password: password,
                                               pollInterval: pollInterval, idle: idle, maxMessageSize: "1MB")
-        try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try edit(toml).write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try ParleyConfig.load(path: configPath, environment: [:])
         var logger = Logger(label: "test")
         logger.logLevel = .warning

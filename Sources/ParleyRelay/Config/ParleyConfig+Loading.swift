@@ -118,8 +118,11 @@ struct ConfigReader {
         }
         let oauth = try secret(t, section, "oauth2_token", required: false)
         let password = try secret(t, section, "password", required: false)
+        let timeout = try duration(t, section, "timeout", default: "60s")
+        guard timeout.seconds >= 1 else { throw fail("\(section).timeout", "expected at least \"1s\", found \(timeout)") }
         return .init(url: url, starttls: starttls, username: try optionalString(t, section, "username"),
-                     password: password, oauth2Token: oauth, caFile: try optionalString(t, section, "ca_file"))
+                     password: password, oauth2Token: oauth, caFile: try optionalString(t, section, "ca_file"),
+                     timeoutSeconds: Int(timeout.seconds.rounded()))
     }
 
     mutating func read(_ root: TOMLTable) throws -> ParleyConfig {

@@ -50,6 +50,8 @@ public struct ParleyConfig: Sendable {
         public var password: String?
         public var oauth2Token: String?
         public var caFile: String?
+        /// How long to wait for any answer of the server (`timeout`, default 60 s).
+        public var timeoutSeconds: Int = 60
     }
 
     /// `[publish]`

@@ -32,11 +32,13 @@ public struct OutboxSender {
     let relay: Relay
     let transport: any MailTransport
     let schedule: RetrySchedule
+    let connection: ConnectionRetry
 
-    public init(relay: Relay, transport: any MailTransport) {
+    public init(relay: Relay, transport: any MailTransport, connection: ConnectionRetry = ConnectionRetry()) {
         self.relay = relay
         self.transport = transport
         self.schedule = RetrySchedule(retryFor: relay.config.outboxRetryFor)
+        self.connection = connection
     }
 
     /// A tried message whose outcome is not saved yet.
@@ -106,6 +108,7 @@ public struct OutboxSender {
             message.smtpReply = "\(receipt.replyCode) \(receipt.reply)"
             message.lastError = nil
             summary.sent += 1
+            connection.succeeded()
             return (Outcome(message: message, addressRefused: false), false)
         } catch {
             // The bookkeeping commit failed: the caller throws its error; nothing was sent.
@@ -127,6 +130,11 @@ public struct OutboxSender {
                 relay.logger.error("outbound \(message.id!) to \(message.recipient) failed: \(error)")
             } else {
                 message.status = "deferred"
+                if error.kind == .connection, let retryAt {
+                    // A connection that broke or never answered says nothing about this
+                    // message: try again soon on a new one (``ConnectionRetry``).
+                    message.nextAttemptAt = min(retryAt, relay.now().addingTimeInterval(connection.failed()))
+                }
                 summary.deferred += 1
                 relay.logger.warning("outbound \(message.id!) to \(message.recipient) deferred until \(message.nextAttemptAt): \(error)")
             }

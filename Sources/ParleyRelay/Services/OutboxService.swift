@@ -27,9 +27,10 @@ public struct OutboxService: Service {
 
     func loop() {
         var lastProblem: String?
+        let connection = ConnectionRetry()
         while !wake.isStopped {
             do {
-                let summary = try relay.flushOutbox()
+                let summary = try relay.flushOutbox(connection: connection)
                 RelayMetrics.flush(summary)
                 if summary.sent + summary.failed + summary.deferred > 0 { relay.logger.info("outbox: \(summary.line)") }
                 lastProblem = nil
@@ -38,7 +39,8 @@ public struct OutboxService: Service {
                 if problem != lastProblem { relay.logger.error("outbox: \(problem)") }
                 lastProblem = problem
             }
-            wake.sleep(interval)
+            // A broken connection is retried as soon as its short backoff allows.
+            wake.sleep(min(interval, connection.pendingDelay ?? interval))
         }
     }
 }
