@@ -1,7 +1,9 @@
 # Parley: `make demo` and `make test` are the whole set-up on a fresh machine.
 SHELL := /bin/bash
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libgmime-3.0-dev libxml2-dev pkg-config \
-                dovecot-imapd python3-aiosmtpd openssl chromium fonts-wqy-zenhei
+                dovecot-imapd python3-aiosmtpd openssl chromium fonts-wqy-zenhei \
+                cyrus-common cyrus-admin courier-base courier-authdaemon courier-authlib-userdb sasl2-bin \
+                postfix postfix-pcre
 SWIFT_BUILD_FLAGS ?=
 TEST_SERVERS_DIR := $(CURDIR)/.build-servers
 
@@ -23,8 +25,12 @@ demo: build
 	bash scripts/demo.sh
 
 # Starts Dovecot and the SMTP sink on free loopback ports, runs every test, stops them.
+# The IMAP matrix (scripts/imapmatrix.sh) and Postfix (scripts/postfix.sh) are started by
+# the tests that need them; the fuzz target is built and run briefly so that it cannot rot.
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	scripts/fuzz.sh --smoke 20
+	python3 scripts/faultproxy_selftest.py
 	@rm -rf $(TEST_SERVERS_DIR); mkdir -p $(TEST_SERVERS_DIR); chmod 755 $(TEST_SERVERS_DIR)
 	@scripts/testservers.sh start $(TEST_SERVERS_DIR)/run
 	@status=0; PARLEY_TEST_SERVERS=$(TEST_SERVERS_DIR)/run swift test --skip-build $(SWIFT_BUILD_FLAGS) || status=$$?; \

@@ -12,11 +12,16 @@
 #                                              again: same ports, same mail
 #   scripts/imapmatrix.sh renumber DIR USER    USER's INBOX gets a new UIDVALIDITY, messages
 #                                              and their flags kept (as a server rebuild does)
+#   scripts/imapmatrix.sh count DIR USER FOLDER  prints "MESSAGES UNDELETED" of FOLDER (the
+#                                              server's own name, e.g. INBOX.Parley.Processed)
+#   scripts/imapmatrix.sh throw-away DIR USER  flag every INBOX message \Deleted, not expunged
+#                                              (what a mail client does on "delete")
 #
 # FLAVOUR is one of
 #   dovecot-stock      Debian's own /etc/dovecot configuration, overridden only where a
 #                      throw-away instance must differ (paths, ports, auth, Maildir):
 #                      separator ".", no prefix, special-use folders as shipped
+#   dovecot-tuned      the tuned Dovecot of testservers.sh (separator "/")
 #   dovecot-nomove     the tuned Dovecot of testservers.sh (separator "/") announcing
 #                      neither MOVE nor IDLE
 #   dovecot-nouidplus  the same without UIDPLUS either
@@ -39,7 +44,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 [ -n "$cmd" ] && [ -n "$dir" ] || usage
@@ -225,6 +230,7 @@ configure_dovecot_tuned() {
     case "$IMAP_FLAVOUR" in
         dovecot-nomove) capability=$(without MOVE IDLE) ;;
         dovecot-nouidplus) capability=$(without MOVE IDLE UIDPLUS) ;;
+        *) capability=$(without) ;;
     esac
     mkdir -p "$dir/run" "$dir/state"
     # As testservers.sh, plus the capability list.
@@ -527,9 +533,9 @@ start() {
     local flavour=$1 separator prefix
     case "$flavour" in
         dovecot-stock) separator=. prefix= ;;
-        dovecot-nomove|dovecot-nouidplus) separator=/ prefix= ;;
+        dovecot-tuned|dovecot-nomove|dovecot-nouidplus) separator=/ prefix= ;;
         cyrus|courier) separator=. prefix=INBOX. ;;
-        *) die "unknown flavour '$flavour' (dovecot-stock, dovecot-nomove, dovecot-nouidplus, cyrus, courier)" ;;
+        *) die "unknown flavour '$flavour' (dovecot-stock, dovecot-tuned, dovecot-nomove, dovecot-nouidplus, cyrus, courier)" ;;
     esac
     case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
     # The path goes unquoted into server configurations and imap.env.
@@ -642,6 +648,8 @@ case "$cmd" in
     add-user) [ $# -eq 3 ] || usage; add_user "$3" ;;
     deliver) [ $# -ge 3 ] || usage; user=$3; shift 3; deliver "$user" "$@" ;;
     renumber) [ $# -eq 3 ] || usage; renumber "$3" ;;
+    count) [ $# -eq 4 ] || usage; load_env; util imap-count "$IMAP_PORT" "$3" "$4" ;;
+    throw-away) [ $# -eq 3 ] || usage; load_env; util imap-flag-deleted "$IMAP_PORT" "$3" INBOX ;;
     _courier-run) courier_run ;;
     *) usage ;;
 esac

@@ -252,6 +252,36 @@ def courier_renumber(maildir):
     os.rename(tmp, path)
 
 
+def imap_count(port, user, mailbox):
+    """Print how many messages a folder (the server's own name) holds and how many of
+    them are not flagged \\Deleted: "MESSAGES UNDELETED", or "0 0" without the folder."""
+    imap = Imap(port, user)
+    status, _, _ = imap.command(b"EXAMINE " + quote(mailbox), ok=False)
+    if status != b"OK":
+        print("0 0")
+        imap.logout()
+        return
+    counts = []
+    for criteria in (b"ALL", b"UNDELETED"):
+        _, lines, _ = imap.command(b"UID SEARCH " + criteria)
+        found = 0
+        for line in lines:
+            if line.startswith(b"* SEARCH"):
+                found += len(line.split()) - 2
+        counts.append(found)
+    imap.logout()
+    print("%d %d" % tuple(counts))
+
+
+def imap_flag_deleted(port, user, mailbox):
+    """Flag every message of a folder \\Deleted without expunging, as a mail client
+    does when someone throws mail away."""
+    imap = Imap(port, user)
+    imap.command(b"SELECT " + quote(mailbox))
+    imap.command(b"UID STORE 1:* +FLAGS.SILENT (\\Deleted)")
+    imap.logout()
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -267,6 +297,10 @@ def main(argv):
         maildir_deliver(args[0], int(args[1]), int(args[2]), args[3], args[4:], lf)
     elif cmd == "imap-append":
         imap_append(int(args[0]), args[1], args[2], args[3:])
+    elif cmd == "imap-count":
+        imap_count(int(args[0]), args[1], args[2])
+    elif cmd == "imap-flag-deleted":
+        imap_flag_deleted(int(args[0]), args[1], args[2])
     elif cmd == "imap-create":
         imap_create(int(args[0]), args[1], args[2])
     elif cmd == "imap-flags":

@@ -88,7 +88,9 @@ public final class CurlIMAPClient: MailboxClient {
         // UNDELETED: mail another client flagged \Deleted was meant to be thrown away; it
         // is neither processed nor moved (and Parley never expunges it). Without UIDPLUS
         // Parley leaves its own moved copies flagged too: this skips them.
-        let lines = try command("UID SEARCH RETURN (ALL) UID \(after &+ 1):* UNDELETED")
+        // ESEARCH (RFC 4731) answers with ranges; servers without it (Courier) list UIDs.
+        let returnAll = try capabilitySet().contains("ESEARCH") ? "RETURN (ALL) " : ""
+        let lines = try command("UID SEARCH \(returnAll)UID \(after &+ 1):* UNDELETED")
         var result: [UInt32] = []
         for line in lines {
             if line.hasPrefix("* ESEARCH") {
