@@ -19,7 +19,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
 /// The Parley database.
 public final class Store: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let checkpointer: Checkpointer?
     /// The file path.
     public let path: String

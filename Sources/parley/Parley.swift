@@ -13,7 +13,7 @@ struct Parley: AsyncParsableCommand {
         subcommands: [
             Serve.self, Check.self, Poll.self, OutboxCommand.self, ConversationCommand.self, PostCommand.self,
             CommentCommand.self, Subscribe.self, Unsubscribe.self, SubscriberCommand.self,
-            InboundCommand.self, MessageCommand.self,
+            InboundCommand.self, MessageCommand.self, Backup.self,
         ])
 }
 
