@@ -77,6 +77,9 @@ public final class Store: Sendable {
                 }
                 return result
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError("the disk holding the database \(path) is full: free space there; nothing is lost meanwhile, Parley retries",
+                             detail: "SQLite \(error.resultCode.rawValue): \(error.message ?? "")")
         } catch let error as DatabaseError {
             throw StoreError("a database write failed", detail: "SQLite \(error.resultCode.rawValue): \(error.message ?? "")")
         }

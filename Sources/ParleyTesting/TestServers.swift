@@ -80,7 +80,7 @@ public struct TestServers: Sendable {
     /// Runs `bash ARGS…` and waits for it. posix_spawn and waitpid directly: Foundation's
     /// Process sometimes never noticed the script's exit here (left a zombie, waited forever).
     @discardableResult
-    static func run(_ args: [String]) -> Int32 {
+    public static func run(_ args: [String]) -> Int32 {
         let argv = ["/bin/bash"] + args
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
         cArgs.append(nil)
