@@ -24,12 +24,12 @@ extension Relay {
     public func publishPending(poster: (any HTTPPoster)? = nil) throws -> PublishSummary {
         var summary = PublishSummary()
         let requested = try store.read { try $0.pendingViewUpdates() }
-        for postId in requested {
-            let started = now()
+        for request in requested {
+            let postId = request.postId
             do {
                 try StaticViews(relay: self).write(postId: postId)
                 summary.postsWritten.append(postId)
-                try store.write { try $0.clearViewUpdate(postId: postId, requestedNoLaterThan: started) }
+                try store.write { try $0.clearViewUpdate(request) }
             } catch let error as StaticViews.Failure {
                 logger.error("\(error.message)")
                 summary.errors.append(error.message)

@@ -110,6 +110,7 @@ enum Migrations {
         registerNotify(&migrator)
         registerIndexes(&migrator)
         registerOutbox(&migrator)
+        registerViewVersion(&migrator)
         return migrator
     }
 }

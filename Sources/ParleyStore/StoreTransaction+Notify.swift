@@ -8,6 +8,12 @@ public struct KnownMessageID: Sendable, Equatable {
     /// nil for the new-post notification.
     public var commentId: Int64?
     public var messageId: String
+
+    public init(recipientId: Int64, commentId: Int64?, messageId: String) {
+        self.recipientId = recipientId
+        self.commentId = commentId
+        self.messageId = messageId
+    }
 }
 
 extension StoreTransaction {

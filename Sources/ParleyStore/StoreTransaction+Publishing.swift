@@ -5,27 +5,38 @@ import ParleyCore
 extension StoreTransaction {
     // MARK: static views
 
-    /// Marks a post's static views as needing a rewrite; a newer request moves the time.
+    /// Marks a post's static views as needing a rewrite: a new version of its request.
     ///
     /// Once per post in a transaction (an ingest batch of replies to one post asked a
     /// hundred times): the first time stands for the rest, all of which become visible
     /// together when the transaction commits.
     public func requestViewUpdate(postId: String, now: Date) throws {
         guard cache.viewRequests.insert(postId).inserted else { return }
-        try db.cachedStatement(sql: "INSERT INTO view_updates (postId, requestedAt) VALUES (?, ?) ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt")
-            .execute(arguments: [postId, StoreDate.text(now)])
+        try db.cachedStatement(sql: """
+            INSERT INTO view_updates (postId, requestedAt, version) VALUES (?, ?, 1)
+            ON CONFLICT(postId) DO UPDATE SET requestedAt = excluded.requestedAt, version = version + 1
+            """).execute(arguments: [postId, StoreDate.text(now)])
     }
 
-    /// Posts whose views wait for a rewrite, oldest request first.
-    public func pendingViewUpdates() throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT postId FROM view_updates ORDER BY requestedAt, postId")
+    /// A post whose views wait for a rewrite, and the version of its request.
+    public struct ViewRequest: Sendable, Equatable {
+        public var postId: String
+        public var version: Int64
     }
 
-    /// Clears a request made no later than `requestedNoLaterThan` (when the rewrite
-    /// began); a request made since stays for the next rewrite.
-    public func clearViewUpdate(postId: String, requestedNoLaterThan: Date) throws {
-        cache.viewRequests.remove(postId)
-        try db.execute(sql: "DELETE FROM view_updates WHERE postId = ? AND requestedAt <= ?", arguments: [postId, requestedNoLaterThan])
+    /// Posts whose views wait for a rewrite, oldest request first. Read them before
+    /// rendering: what is rendered then includes every change the versions stand for.
+    public func pendingViewUpdates() throws -> [ViewRequest] {
+        try Row.fetchAll(db, sql: "SELECT postId, version FROM view_updates ORDER BY requestedAt, postId")
+            .map { ViewRequest(postId: $0[0], version: $0[1]) }
+    }
+
+    /// Clears a request if it is still the version the rewrite read before rendering;
+    /// a request committed since (a newer version) stays for the next rewrite, whatever
+    /// the clocks of the two transactions said.
+    public func clearViewUpdate(_ request: ViewRequest) throws {
+        cache.viewRequests.remove(request.postId)
+        try db.execute(sql: "DELETE FROM view_updates WHERE postId = ? AND version = ?", arguments: [request.postId, request.version])
     }
 
     // MARK: webhooks

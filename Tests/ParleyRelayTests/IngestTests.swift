@@ -56,6 +56,33 @@ struct IngestTests {
         #expect(queued.count == 2000, "one notification to Liz per comment")
     }
 
+    @Test("a reply to a comment made in the same batch threads under that comment's notification, not a stand-in id (race b)")
+    func replyInSameBatch() throws {
+        let h = try RelayHarness()
+        let note = try Self.setUp(h)
+        let ann = h.address("ann"), liz = h.address("liz"), bob = h.address("bob")
+        try h.relay.subscribe(bob, post: "p", conversation: nil)
+        // Ann's reply becomes comment 1 (a fresh database); Liz's answer to it, with the
+        // token of comment 1's notification to her, arrives before that batch commits.
+        try h.deliver(MailClient.reply(to: note, from: ann.address, text: "Ann's comment.", messageID: "ann1@client.example"))
+        let lizId = try #require(try h.relay.store.read { try $0.person(address: liz) }?.id)
+        let token = h.relay.codec.encode(ReplyToken(target: .comment, targetID: 1, recipientID: lizId, issuedDay: Int64(Date().timeIntervalSince1970 / 86400)))
+        try h.deliver(MailClient.reply(to: note, from: liz.address, text: "Liz answers Ann.", to: "talk+\(token)@\(h.domain)",
+                                       keepThreading: false, messageID: "liz1@client.example"))
+        let summary = try h.poll()
+        #expect(summary.byStatus["published"] == 2, "\(summary.line)")
+        let comments = try h.relay.commentViews(post: "p", status: nil)
+        let answer = try #require(comments.first { $0.body == "Liz answers Ann." })
+        #expect(answer.parent == 1)
+        let outbound = try h.relay.store.read { try $0.outbound(limit: 100) }
+        let bobId = try #require(try h.relay.store.read { try $0.person(address: bob) }?.id)
+        let aboutAnn = try #require(outbound.first { $0.recipientId == bobId && $0.commentId == 1 })
+        let aboutLiz = try #require(outbound.first { $0.recipientId == bobId && $0.commentId == answer.id })
+        let references = MailParser.parse([UInt8](aboutLiz.raw)).header("References") ?? ""
+        #expect(references.contains(aboutAnn.messageId), "Bob's mail client threads Liz's answer under the notification he got about Ann's comment: \(references)")
+        #expect(!references.contains("parley.comment.1@"), "no stand-in for a notification Bob has: \(references)")
+    }
+
     @Test("the same message delivered twice becomes one comment")
     func duplicate() throws {
         let h = try RelayHarness()

@@ -61,6 +61,26 @@ final class NotificationBatch: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The Message-IDs of rows queued in this transaction (not yet inserted) for this
+    /// post: its new-post notifications and those about these comments. A reply to a
+    /// comment made earlier in the same batch threads under that comment's
+    /// notification, as it would one batch later (``Notifier/queueNewComment``).
+    func queuedMessageIDs(postId: String, commentIds: Set<Int64>) -> [KnownMessageID] {
+        condition.lock()
+        defer { condition.unlock() }
+        var out: [KnownMessageID] = []
+        for item in items where !item.dropped && item.record.postId == postId {
+            let r = item.record
+            guard let recipient = r.recipientId else { continue }
+            if let comment = r.commentId, commentIds.contains(comment) {
+                out.append(KnownMessageID(recipientId: recipient, commentId: comment, messageId: r.messageId))
+            } else if r.commentId == nil && r.kind == "new-post" {
+                out.append(KnownMessageID(recipientId: recipient, commentId: nil, messageId: r.messageId))
+            }
+        }
+        return out
+    }
+
     /// How many rows are queued so far (for ``discard(from:)``).
     var mark: Int {
         condition.lock()

@@ -58,7 +58,9 @@ struct Notifier {
         guard !recipients.isEmpty else { return [] }
 
         var known: [Int64: [Int64?: String]] = [:]  // recipient → (comment or nil for the post) → Message-ID
-        for k in try tx.threadMessageIDs(postId: post.id, commentIds: path.map { $0.id! }) where known[k.recipientId]?[k.commentId] == nil {
+        // Inserted rows first, then those still queued in this transaction's batch.
+        let queuedInBatch = NotificationBatch.current?.queuedMessageIDs(postId: post.id, commentIds: Set(path.map { $0.id! })) ?? []
+        for k in try tx.threadMessageIDs(postId: post.id, commentIds: path.map { $0.id! }) + queuedInBatch where known[k.recipientId]?[k.commentId] == nil {
             known[k.recipientId, default: [:]][k.commentId] = k.messageId
         }
         var shared = baseContext(post: post)
