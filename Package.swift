@@ -74,7 +74,7 @@ let package = Package(
 
         // Shared test support: the throw-away Dovecot and SMTP sink.
         .target(name: "ParleyTesting"),
-        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail", "ParleyTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),

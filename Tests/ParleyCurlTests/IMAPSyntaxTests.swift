@@ -1,3 +1,4 @@
+import ParleyTesting
 import Testing
 @testable import ParleyCurl
 
@@ -9,8 +10,9 @@ struct IMAPSyntaxTests {
         #expect(IMAPSyntax.sequenceSets([9, 1, 2, 3, 7], maxLength: 8_000) == ["1:3,7,9"])
         #expect(IMAPSyntax.sequenceSets([], maxLength: 8_000).isEmpty)
 
+        var rng = SplitMix64(seed: TestSeed.make("sequenceSets"))
         let scattered = (0..<5_000).map { UInt32($0 * 2 + 100_000) }
-        let sets = IMAPSyntax.sequenceSets(scattered.shuffled(), maxLength: 8_000)
+        let sets = IMAPSyntax.sequenceSets(scattered.shuffled(using: &rng), maxLength: 8_000)
         #expect(sets.count > 1)
         #expect(sets.allSatisfy { $0.utf8.count <= 8_000 })
         #expect(sets.flatMap { IMAPSyntax.sequenceSet(Substring($0)) } == scattered)

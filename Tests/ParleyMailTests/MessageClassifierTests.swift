@@ -2,6 +2,7 @@
 // the parts (delivery-status parsing, commands, subjects, addresses) and for robustness.
 
 import Foundation
+import ParleyTesting
 import Testing
 @testable import ParleyMail
 
@@ -10,22 +11,11 @@ private let classifier = MessageClassifier(ownAddresses: [
     "Parley <comments@parley.example>", "reply@parley.example", "bounces@parley.example",
 ])
 
-/// Stand-in for the reply extractor (owned elsewhere): the text before the first quote,
-/// attribution line or forwarded-header block.
-private func naiveTrimmedText(_ mail: ParsedMail) -> String {
-    var kept: [Substring] = []
-    for line in (mail.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
-        let trimmedLine = line.trimmingCharacters(in: .whitespaces)
-        if trimmedLine.hasPrefix(">") || trimmedLine.hasSuffix("wrote:") || trimmedLine.hasPrefix("-----Original Message")
-            || trimmedLine.hasPrefix("Von:") { break }
-        kept.append(line)
-    }
-    return kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
+/// A fixture read exactly as the daemon reads incoming mail: its MIME parser, then the
+/// reply extractor and the classifier (`ReadReply`, which the daemon's reader calls).
 private func classify(_ name: String) throws -> MailClassification {
-    let mail = try FixtureMailReader.load(name)
-    return classifier.classify(mail, trimmedText: naiveTrimmedText(mail))
+    let url = try #require(Bundle.module.resourceURL).appendingPathComponent("Fixtures/classify/\(name).eml")
+    return ReadReply(MailParser.parse([UInt8](try Data(contentsOf: url))), classifier: classifier).classification
 }
 
 private func bounceReport(_ name: String) throws -> BounceReport? {
@@ -339,7 +329,7 @@ struct DeliveryStatusFieldsTests {
 @Suite("Robustness")
 struct ClassifierRobustnessTests {
     @Test func garbageNeverCrashes() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: TestSeed.make("garbageNeverCrashes"))
         let alphabet = Array("<>@:;.,()\"\\ \t\r\n5.1.1abcRe:[]#-=+ü回".unicodeScalars)
         for _ in 0..<300 {
             let length = Int.random(in: 0..<200, using: &generator)
@@ -353,7 +343,7 @@ struct ClassifierRobustnessTests {
                         MailPart(contentType: "text/rfc822-headers", text: text)],
                 text: text)
             _ = classifier.classify(m, trimmedText: text)
-            _ = FixtureMailReader.parse(text)
+            _ = ReadReply(MailParser.parse(Array(text.utf8)), classifier: classifier)
         }
     }
 

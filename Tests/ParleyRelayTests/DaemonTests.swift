@@ -4,10 +4,11 @@ import ParleyTesting
 import Testing
 
 /// The daemon, its faults and its crashes, through the real binary.
-@Suite("Daemon", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.binary)))
+@Suite("Daemon", .serialized)
 struct DaemonTests {
     @Test("Dovecot stopped mid-ingest and started again: the running daemon recovers by itself, nothing lost")
     func dovecotRestart() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let servers = try TestServers.startPrivate()
         defer { servers.stopAll() }
         let h = try RelayHarness(servers: servers, pollInterval: "1s", idle: false)
@@ -45,6 +46,7 @@ struct DaemonTests {
 
     @Test("a second serve or poll on the same database refuses to start and says why; the lock goes with the process, even after SIGKILL")
     func oneDaemonPerDatabase() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try RelayHarness(pollInterval: "1s")
         let first = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve1.log")
         defer { if first.process.isRunning { first.signal(SIGKILL) } }
@@ -64,6 +66,7 @@ struct DaemonTests {
 
     @Test("a wrong password: a clear message from `parley check` and in the log, and the daemon keeps retrying")
     func wrongPassword() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try RelayHarness(password: "not-the-password", pollInterval: "1s")
         let check = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check.log")
         #expect(check.waitExit(30) == 1)
@@ -85,6 +88,7 @@ struct DaemonTests {
 
     @Test("SIGTERM in the middle of a backlog: exit 0 within 10 s; a restart finishes with nothing lost or doubled")
     func sigterm() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try RelayHarness(pollInterval: "1s")
         let note = try IngestTests.setUp(h)
         let ann = h.address("ann").address

@@ -7,7 +7,7 @@ import Testing
 @Suite("Outbox on the command line")
 struct OutboxCommandLineTests {
     /// The `parley` built in the same build folder as the running tests.
-    static let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("parley").path
+    static let binary = TestServers.parleyBinary
 
     func parley(_ args: [String], config: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
@@ -27,9 +27,9 @@ struct OutboxCommandLineTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], "not a JSON array: \(text)")
     }
 
-    @Test("list shows each message's status and error; retry makes deferred ones due; subscriber list shows bounces",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
+    @Test("list shows each message's status and error; retry makes deferred ones due; subscriber list shows bounces")
     func listAndRetry() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try RelayHarness()
         let cfg = h.configPath
         let liz = h.address("liz"), ann = h.address("ann"), bad = h.address("reject-gone"), slow = h.address("defer-busy")
@@ -74,9 +74,9 @@ struct OutboxCommandLineTests {
         #expect(badRow["suspended"] as? Bool == false)
     }
 
-    @Test("retry --all also makes due a send cut by a crash (queued, next attempt ahead); lists past --limit say how many more",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
+    @Test("retry --all also makes due a send cut by a crash (queued, next attempt ahead); lists past --limit say how many more")
     func retryCutSendAndLimits() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try RelayHarness()
         let cfg = h.configPath
         let liz = h.address("liz"), ann = h.address("ann")

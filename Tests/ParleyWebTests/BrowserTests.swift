@@ -7,7 +7,7 @@ import Testing
 /// Headless Chromium (Debian's `/usr/bin/chromium`) against a running `parley serve`:
 /// the DOM as a browser builds it, and screenshots left in ``Artifacts/dir``.
 /// Skipped, saying so, when Chromium is not installed.
-@Suite("Browser", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary)))
+@Suite("Browser", .serialized)
 struct BrowserTests {
     static let chromium = ProcessInfo.processInfo.environment["PARLEY_CHROMIUM"] ?? "/usr/bin/chromium"
 
@@ -46,6 +46,7 @@ struct BrowserTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: BrowserTests.chromium),
                    "no Chromium at /usr/bin/chromium (apt-get install chromium, or set PARLEY_CHROMIUM)"))
     func pages() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try WebHarness(servers: TestServers.shared)
         let (liz, ann) = try h.conversationAndPost()
         let first = try h.comment(post: "p", by: ann, "Grüße aus Köln! Ein langer erster Absatz über Vertrauen, der auf einem Telefon umbrechen muss, ohne dass die Seite seitlich scrollt.\n\nZweiter Absatz: 你好，世界 🌍 — https://example.org/a-very-long-link/that/keeps/going?and=going&on=and-on")

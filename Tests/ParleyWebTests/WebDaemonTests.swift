@@ -6,7 +6,7 @@ import ParleyTesting
 import Testing
 
 /// `parley serve` as a process, over real HTTP, against the throw-away Dovecot and SMTP sink.
-@Suite("Web daemon", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary)))
+@Suite("Web daemon", .serialized)
 struct WebDaemonTests {
     /// A reply the way a mail client writes it, to a notification received at the sink.
     static func reply(to note: SunkMessage, from: String, text: String, messageID: String) -> [UInt8] {
@@ -28,6 +28,7 @@ struct WebDaemonTests {
 
     @Test("a reply delivered to the inbox appears in comments.json, the HTML page and a well-formed Atom feed; one-click unsubscribe from the URL of a received notification; /metrics counts; SIGTERM exits 0")
     func endToEnd() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let servers = TestServers.shared
         let h = try WebHarness(servers: servers)
         let (liz, ann) = try h.conversationAndPost()
@@ -120,6 +121,7 @@ struct WebDaemonTests {
 
     @Test("moderation from the link in a real moderation email: GET changes nothing, POST approve publishes and the page says so")
     func moderationLink() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let servers = TestServers.shared
         let h = try WebHarness(servers: servers, moderation: "first-time")
         let liz = h.address("liz", "Liz Strauss"), ann = h.address("ann"), bob = h.address("bob", "Bob Reader")
@@ -171,6 +173,7 @@ struct WebDaemonTests {
 
     @Test("serve refuses to start when the HTTP port is taken, and says so; parley check reports it")
     func portTaken() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
         let h = try WebHarness(servers: TestServers.shared)
         let first = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve1.log")
         #expect(first.waitHTTP(port: h.httpPort))

@@ -31,22 +31,9 @@ struct ReadMail {
         subject = parsed.header("Subject")
         let parsed = parsed
         recipientAddresses = Relay.recipientHeaders.flatMap { parsed.headers(named: $0).flatMap(ReadMail.addresses) }
-        // HTML-only mail: the client's quote structures are cut from the HTML before it
-        // becomes text; what they held is part of what was elided, kept with the rest.
-        var body = ""
-        var htmlQuoted = ""
-        if let text = parsed.text {
-            body = text
-        } else if let html = parsed.html {
-            (body, htmlQuoted) = HTMLText.convert(html, removingQuotes: true)
-        }
-        var extracted = ReplyExtractor.extract(body)
-        let quoted = htmlQuoted.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !quoted.isEmpty {
-            extracted.elided = extracted.elided.isEmpty ? quoted : extracted.elided + "\n\n" + quoted
-        }
-        self.extracted = extracted
-        classification = MessageClassifier(ownAddresses: ownAddresses).classify(parsed, trimmedText: extracted.text)
+        let read = ReadReply(parsed, classifier: MessageClassifier(ownAddresses: ownAddresses))
+        extracted = read.extracted
+        classification = read.classification
     }
 
     /// Lower-case hex of a digest (String(format:) per byte was a hot spot).
