@@ -46,9 +46,24 @@ struct IdleTests {
 
     @Test("IDLE over imaps with the test CA")
     func overTLS() throws {
+        let servers = self.servers
         let user = TestServers.uniqueName("idle")
         try servers.deliver(Array("Subject: first\r\n\r\nx\r\n".utf8), to: user)
         let i = try idler(user, url: "imaps://localhost:\(servers.imapsPort)/INBOX", tls: .required, ca: servers.caFile)
         #expect(try i.wait(timeout: 1, shouldStop: { false }) == .timeout)
+        // A delivery made while the wait is under way (from inside it, once IDLE was
+        // sent: no sleep decides when) wakes it over TLS.
+        var delivered = false
+        let start = Date()
+        let reason = try i.wait(timeout: 20, shouldStop: {
+            if !delivered {
+                delivered = true
+                try? servers.deliver(Array("Subject: over TLS\r\n\r\nx\r\n".utf8), to: user)
+            }
+            return false
+        })
+        #expect(delivered)
+        #expect(reason == .changed)
+        #expect(Date().timeIntervalSince(start) < 10)
     }
 }
