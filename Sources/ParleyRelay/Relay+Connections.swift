@@ -37,9 +37,8 @@ extension Relay {
 
     /// Sends everything due in the outbox. Pending static views and webhook deliveries
     /// go first (they are due as soon as their change is committed), so the daemon's
-    /// outbox loop also carries the publish stage.
-    /// Sends everything due. `connection` carries the backoff after broken connections
-    /// from one flush to the next (the daemon keeps one for its life).
+    /// outbox loop also carries the publish stage. `connection` carries the backoff
+    /// after broken connections from one flush to the next (the daemon keeps one).
     public func flushOutbox(connection: ConnectionRetry = ConnectionRetry()) throws -> FlushSummary {
         try publishPending()
         let transport = try smtpTransport()
