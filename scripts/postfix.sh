@@ -26,13 +26,16 @@
 #   CA_FILE          the throw-away CA that signed the servers' certificate
 #   MAX_SIZE         message_size_limit: a bigger message gets 552
 #   GREYLIST_DELAY   seconds before a greylisted (sender, recipient) is accepted
+#   OAUTHBEARER      yes, or no if OAUTHBEARER is not offered (XOAUTH2 only)
 #   SMTP_USER, SMTP_PASSWORD   parley / secret (any user name works with "secret")
 #   MAIL_ROOT, POSTFIX_DIR, POSTFIX_LOG
 # Recipient rules on both submission ports (local part, case-insensitive):
 #   reject… → 550, defer… → 450, grey… → 450 on the first attempt per (sender,
-#   recipient), accepted from GREYLIST_DELAY seconds later on.
+#   recipient), accepted from GREYLIST_DELAY seconds later on (the pairs are kept
+#   in DIR/greylist.json, across restarts in the same DIR too).
+# Every token the OAuth endpoint was asked about is logged in DIR/oauth.log.
 # Settings read at start: POSTFIX_MAX_SIZE (default 100000), POSTFIX_GREYLIST_DELAY
-# (default 2).
+# (default 2), POSTFIX_OAUTHBEARER (yes or no, default yes).
 #
 # Needs root (Postfix's master and Dovecot drop privileges themselves) and the
 # Debian packages postfix, dovecot-imapd, python3-aiosmtpd. DIR and its parents
@@ -58,26 +61,26 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
 
-wait_port() {
-    local port=$1 name=$2
-    for _ in $(seq 1 200); do
-        if /usr/bin/python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    echo "$name did not open port $port; see $dir" >&2
-    return 1
-}
-
-wait_file() {
-    local file=$1 name=$2
-    for _ in $(seq 1 200); do
-        [ -e "$file" ] && return 0
-        sleep 0.05
-    done
-    echo "$name did not create $file; see $dir" >&2
-    return 1
+# Wait (one process, 10 s at most) until every PORT accepts connections and every
+# /PATH exists.
+wait_ready() {
+    /usr/bin/python3 - "$@" <<'PY' || { echo "servers in $dir did not come up; see its logs" >&2; return 1; }
+import os, socket, sys, time
+pending = sys.argv[1:]
+deadline = time.time() + 10
+while pending and time.time() < deadline:
+    def ready(item):
+        if item.startswith("/"):
+            return os.path.exists(item)
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            return s.connect_ex(("127.0.0.1", int(item))) == 0
+    pending = [item for item in pending if not ready(item)]
+    if pending:
+        time.sleep(0.02)
+if pending:
+    sys.exit("not ready: " + " ".join(pending))
+PY
 }
 
 # Postfix writes its pid padded with spaces.
@@ -95,6 +98,8 @@ start() {
         echo "$dir: path too long for the servers' Unix sockets (70 characters at most)" >&2
         exit 1
     fi
+    # The path goes unquoted into main.cf and dovecot.conf.
+    case $dir in *[[:space:]]*) echo "$dir: no white space allowed in DIR" >&2; exit 1 ;; esac
     if pid=$(master_pid) && kill -0 "$pid" 2>/dev/null; then
         echo "a Postfix instance is already running in $dir" >&2
         exit 1
@@ -102,10 +107,22 @@ start() {
 
     local max_size=${POSTFIX_MAX_SIZE:-100000}
     local grey_delay=${POSTFIX_GREYLIST_DELAY:-2}
+    # libcurl 7.88 picks OAUTHBEARER whenever it is offered, even when told
+    # AUTH=XOAUTH2 (curl issue 10259): "no" leaves only XOAUTH2, to test that path.
+    local oauth_mechs="xoauth2 oauthbearer"
+    case ${POSTFIX_OAUTHBEARER:-yes} in
+        yes) ;;
+        no) oauth_mechs="xoauth2" ;;
+        *) echo "POSTFIX_OAUTHBEARER must be yes or no" >&2; exit 2 ;;
+    esac
 
     # DIR is traversed by postfix (smtpd reaches the auth and policy sockets) and by
     # Dovecot's unprivileged users.
     chmod 755 "$dir"
+    if ! /usr/sbin/runuser -u postfix -- test -x "$dir"; then
+        echo "$dir: not reachable for the postfix user (a parent directory is not searchable)" >&2
+        exit 1
+    fi
     mkdir -p "$dir/postfix" "$dir/postfix-data" "$dir/queue" "$dir/run" "$dir/state" \
         "$dir/mail" "$dir/sink" "$dir/tls"
     chmod 1777 "$dir/mail"
@@ -186,13 +203,12 @@ smtpd_recipient_restrictions = check_recipient_access regexp:$dir/postfix/recipi
 # rewriting of addresses).
 local_header_rewrite_clients =
 
-# Everything goes to the sink, unchanged: no 8bit-to-QP conversion, no folding
-# of long lines.
+# Everything goes to the sink, without 8bit-to-QP conversion. Lines over 998
+# bytes are still folded (smtp_line_length_limit): the sink refuses longer ones.
 relayhost = [127.0.0.1]:$sink_port
 smtp_bind_address = 127.0.0.1
 smtp_tls_security_level = none
 smtp_dns_support_level = disabled
-smtp_line_length_limit = 0
 disable_mime_output_conversion = yes
 
 # Deferred mail (sink down) is retried within seconds, not minutes.
@@ -273,8 +289,9 @@ ssl_cert = <$dir/tls/server.crt
 ssl_key = <$dir/tls/server.key
 ssl_dh = </usr/share/dovecot/dh.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login xoauth2 oauthbearer
-# A refused login answers at once: tests check refusals.
+auth_mechanisms = plain login $oauth_mechs
+# Tests fail logins on purpose: answer them within Dovecot's 0.5 s failure
+# timer rather than after the default 2 s.
 auth_failure_delay = 0
 passdb {
   driver = static
@@ -283,7 +300,7 @@ passdb {
 }
 passdb {
   driver = oauth2
-  mechanisms = xoauth2 oauthbearer
+  mechanisms = $oauth_mechs
   args = $dir/dovecot-oauth2.conf.ext
 }
 userdb {
@@ -341,6 +358,9 @@ CONF
     setsid /usr/sbin/dovecot -F -c "$dir/dovecot.conf" > "$dir/dovecot.out" 2>&1 < /dev/null &
     echo $! > "$dir/dovecot.pid"
 
+    # Postfix re-reads a configuration file modified within the last second, for
+    # up to 2.4 s, in case it is still being written: date ours back.
+    touch -d '-1 minute' "$dir/postfix"/*
     # The master makes itself a session leader; -w returns once it is up (or failed).
     if ! /usr/lib/postfix/sbin/master -c "$dir/postfix" -w; then
         echo "Postfix did not start; see $dir/postfix.log" >&2
@@ -348,13 +368,11 @@ CONF
         exit 1
     fi
 
-    wait_port "$oauth_port" "OAuth endpoint"
-    wait_port "$sink_port" "SMTP sink"
-    wait_port "$imap_port" Dovecot
-    wait_file "$dir/run/auth-postfix" "Dovecot auth"
-    wait_file "$dir/run/policy" "greylist policy daemon"
-    wait_port "$sub_port" Postfix
-    wait_port "$noutf8_port" Postfix
+    if ! wait_ready "$oauth_port" "$sink_port" "$imap_port" "$imaps_port" "$sub_port" "$noutf8_port" \
+        "$dir/run/auth-postfix" "$dir/run/policy"; then
+        stop
+        exit 1
+    fi
 
     cat > "$dir/postfix.env" <<ENV
 SUBMISSION_PORT=$sub_port
@@ -367,6 +385,7 @@ SINK_DIR=$dir/sink
 CA_FILE=$dir/tls/ca.crt
 MAX_SIZE=$max_size
 GREYLIST_DELAY=$grey_delay
+OAUTHBEARER=${POSTFIX_OAUTHBEARER:-yes}
 SMTP_USER=parley
 SMTP_PASSWORD=secret
 MAIL_ROOT=$dir/mail
@@ -376,23 +395,38 @@ ENV
     echo "postfix up: submission 127.0.0.1:$sub_port, no-SMTPUTF8 :$noutf8_port, IMAP :$imap_port, OAuth :$oauth_port, sink :$sink_port ($dir)"
 }
 
-# Stop the session led by each pid (TERM to the leaders all at once, as the
-# servers take a while to wind down), then KILL whatever of those sessions is left.
+# Live (not zombie) processes of the session led by $1.
+session_live() {
+    local p st
+    for p in $(pgrep -s "$1" || true); do
+        st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || true)
+        if [ -n "$st" ] && [ "$st" != Z ]; then echo "$p"; fi
+    done
+}
+
+# Each server was started as the leader of its own session and process group:
+# TERM to the whole group (Dovecot's master alone takes over a second to wind its
+# children down; all of them at once, a few ms), KILL whatever still lives after
+# 5 s. Then wait for the exited processes to be reaped: they were handed to PID 1,
+# which here reaps only every 2 s or so, and until then pgrep still lists them.
 stop_sessions() {
     local pids=("$@") pid p
     [ ${#pids[@]} -gt 0 ] || return 0
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 100); do
-        local alive=0
-        for pid in "${pids[@]}"; do
-            if kill -0 "$pid" 2>/dev/null || pgrep -s "$pid" >/dev/null; then alive=1; fi
-        done
-        [ $alive = 0 ] && return 0
-        sleep 0.05
+    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 250); do
+        local alive=
+        for pid in "${pids[@]}"; do alive+=$(session_live "$pid"); done
+        [ -z "$alive" ] && break
+        sleep 0.02
     done
     for pid in "${pids[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-        for p in $(pgrep -s "$pid" || true); do kill -KILL "$p" 2>/dev/null || true; done
+        for p in $(session_live "$pid"); do kill -KILL "$p" 2>/dev/null || true; done
+    done
+    for _ in $(seq 1 100); do
+        local left=
+        for pid in "${pids[@]}"; do left+=$(pgrep -s "$pid" || true); done
+        [ -z "$left" ] && return 0
+        sleep 0.05
     done
 }
 

@@ -220,9 +220,12 @@ final class CurlHandle {
     }
 
     /// Turns a libcurl failure into a MailError a person can act on.
-    static func error(_ code: CURLcode, _ text: String, server: String, replyCode: Int = 0) -> MailError {
+    /// `token`: the login was with an OAuth 2.0 bearer token (XOAUTH2).
+    static func error(_ code: CURLcode, _ text: String, server: String, replyCode: Int = 0, token: Bool = false) -> MailError {
         let detail = "libcurl error \(code.rawValue): \(text)"
         switch code {
+        case CURLE_LOGIN_DENIED where token:
+            return MailError(.authentication, "\(server) refused the OAuth 2.0 token (XOAUTH2): it has probably expired; put a fresh one where oauth2_token_file (or _env) points — the file is read again at every new connection — Parley retries meanwhile", detail: detail, replyCode: replyCode)
         case CURLE_LOGIN_DENIED:
             return MailError(.authentication, "\(server) refused the login: check the username and password (or token) in the config", detail: detail, replyCode: replyCode)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_USE_SSL_FAILED:

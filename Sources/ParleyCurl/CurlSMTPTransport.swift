@@ -11,6 +11,9 @@ public final class CurlSMTPTransport: MailTransport {
     private let curl: CurlHandle
     private let url: String
     private let server: String
+    /// Whether the server's last EHLO offered SMTPUTF8 (RFC 6531); nil before the first.
+    private(set) var offersSMTPUTF8: Bool?
+    private let usesToken: Bool
 
     /// - Parameters:
     ///   - options: `url` is `smtp://host:port` or `smtps://host:port`.
@@ -25,6 +28,7 @@ public final class CurlSMTPTransport: MailTransport {
             base = String(base[..<slash])
         }
         server = base
+        usesToken = options.oauth2Token != nil
         url = base + "/" + (ehloName ?? "localhost")
         curl = try CurlHandle()
         curl.configure(options)
@@ -37,32 +41,63 @@ public final class CurlSMTPTransport: MailTransport {
         guard EmailAddress(address: recipient, name: nil) != nil else {
             throw MailError(.invalidInput, "recipient \(recipient.debugDescription) is not a plain address")
         }
+        // RFC 6531 §3.4: a non-ASCII address may only be sent to a server that offers
+        // SMTPUTF8 (libcurl then asks for it); to another one it must not be sent at all.
+        let ascii = recipient.utf8.allSatisfy { $0 < 0x80 } && envelopeFrom.utf8.allSatisfy { $0 < 0x80 }
+        let noSMTPUTF8 = MailError(.permanent, "\(server) does not offer SMTPUTF8 (RFC 6531), so it cannot take the non-ASCII address \(recipient); only a server that offers it can deliver there",
+                                   detail: "the server's EHLO answer lists no SMTPUTF8", replyCode: 553)
+        if !ascii && offersSMTPUTF8 == false { throw noSMTPUTF8 }
         curl.resetIfNeeded()  // before MAIL_FROM is set: a reset clears it
         curl.set(CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
         let sink = TransferSink()
         sink.upload = data
+        var refusedForUTF8 = false
         // libcurl asks for the message bytes only after the server's 354 to DATA.
         let (code, message) = withoutActuallyEscaping(beforeData) { gate in
-            sink.beforeUpload = gate
+            sink.beforeUpload = { [self] in
+                // On a new connection the EHLO answer is known only now.
+                noteEHLO(sink.lines)
+                if !ascii && offersSMTPUTF8 == false {
+                    refusedForUTF8 = true
+                    return false
+                }
+                return gate()
+            }
             defer { sink.beforeUpload = nil }
             return curl.perform(url: url, customRequest: nil, sink: sink, upload: true, recipients: ["<\(recipient)>"])
         }
+        if refusedForUTF8 { throw noSMTPUTF8 }
         if sink.uploadAborted {
             // The connection is left mid-DATA: libcurl closes it; the next send opens a new one.
             throw MailError(.connection, "the message for \(recipient) was held back before its data was sent")
         }
         let replyCode = curl.responseCode
         let reply = Self.reply(code: replyCode, lines: sink.lines)
+        noteEHLO(sink.lines)
         guard code == CURLE_OK else {
+            if !ascii && offersSMTPUTF8 == false {
+                // Refused before DATA (a syntax error, in the server's words): say why.
+                throw MailError(.permanent, noSMTPUTF8.message, detail: reply.isEmpty ? message : reply, replyCode: replyCode >= 500 ? replyCode : 553)
+            }
             if replyCode >= 500 {
                 throw MailError(.permanent, "\(server) refused the message for \(recipient)", detail: reply.isEmpty ? message : reply, replyCode: replyCode)
             }
             if replyCode >= 400 {
                 throw MailError(.temporary, "\(server) deferred the message for \(recipient)", detail: reply.isEmpty ? message : reply, replyCode: replyCode)
             }
-            throw CurlHandle.error(code, message, server: server, replyCode: replyCode)
+            throw CurlHandle.error(code, message, server: server, replyCode: replyCode, token: usesToken)
         }
         return SendReceipt(replyCode: replyCode, reply: reply)
+    }
+
+    /// Remembers whether a new connection's EHLO answer (after its 220 greeting) offers
+    /// SMTPUTF8.
+    private func noteEHLO(_ lines: [String]) {
+        guard lines.contains(where: { $0.hasPrefix("220") }) else { return }
+        offersSMTPUTF8 = lines.contains { line in
+            let upper = line.uppercased()
+            return (upper.hasPrefix("250-") || upper.hasPrefix("250 ")) && upper.dropFirst(4).hasPrefix("SMTPUTF8")
+        }
     }
 
     /// The server's reply with this code, all lines of a multi-line reply joined
@@ -99,7 +134,7 @@ public final class CurlSMTPTransport: MailTransport {
         defer { curl.set(CURLOPT_CONNECT_ONLY, 0) }
         let sink = TransferSink()
         let (code, message) = curl.perform(url: url, customRequest: nil, sink: sink)
-        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
+        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server, token: usesToken) }
     }
 }
 

@@ -59,7 +59,7 @@ final class IMAPConnection {
         handle.configure(options)
         handle.set(CURLOPT_CONNECT_ONLY, 1)
         let (code, message) = handle.perform(url: base + "/", customRequest: nil, sink: TransferSink())
-        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server) }
+        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server, token: options.oauth2Token != nil) }
         curl = handle
         if folderNames == nil { folderNames = try learnFolderNames() }
         if let selectMailbox {

@@ -4,7 +4,7 @@ import ParleyCurl
 extension ParleyConfig.ServerSettings {
     /// The libcurl options for this server.
     var options: ServerOptions {
-        ServerOptions(url: url, username: username, password: password, oauth2Token: oauth2Token,
+        ServerOptions(url: url, username: username, password: password, oauth2Token: currentOAuth2Token,
                       tls: ServerOptions.TLSMode(rawValue: starttls) ?? .required, caFile: caFile,
                       connectTimeoutSeconds: min(15, timeoutSeconds), responseTimeoutSeconds: timeoutSeconds)
     }

@@ -63,6 +63,12 @@ public struct TestServers: Sendable {
     /// Stops a private set of servers.
     public func stopAll() { TestServers.run([TestServers.repoRoot + "/scripts/testservers.sh", "stop", serversDir]) }
 
+    /// Servers started some other way (the Postfix instance's Dovecot and sink).
+    public init(imapPort: Int, imapsPort: Int, smtpPort: Int, mailRoot: String, sinkDir: String, caFile: String, serversDir: String) {
+        self.imapPort = imapPort; self.imapsPort = imapsPort; self.smtpPort = smtpPort
+        self.mailRoot = mailRoot; self.sinkDir = sinkDir; self.caFile = caFile; self.serversDir = serversDir
+    }
+
     init?(dir: String) {
         guard let text = try? String(contentsOfFile: dir + "/servers.env", encoding: .utf8) else { return nil }
         var values: [String: String] = [:]
@@ -89,8 +95,22 @@ public struct TestServers: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        // The calling thread (a test's worker thread) blocks most signals, and a spawned
+        // process inherits that mask: servers started from here then ignored SIGTERM,
+        // and stopping each took the stop scripts' whole grace period. Start clean.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/bash", &actions, nil, cArgs, environ) == 0 else { return -1 }
+        guard posix_spawn(&pid, "/bin/bash", &actions, &attributes, cArgs, environ) == 0 else { return -1 }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1

@@ -120,9 +120,11 @@ struct ConfigReader {
         let password = try secret(t, section, "password", required: false)
         let timeout = try duration(t, section, "timeout", default: "60s")
         guard timeout.seconds >= 1 else { throw fail("\(section).timeout", "expected at least \"1s\", found \(timeout)") }
-        return .init(url: url, starttls: starttls, username: try optionalString(t, section, "username"),
-                     password: password, oauth2Token: oauth, caFile: try optionalString(t, section, "ca_file"),
-                     timeoutSeconds: Int(timeout.seconds.rounded()))
+        var settings = ParleyConfig.ServerSettings(url: url, starttls: starttls, username: try optionalString(t, section, "username"),
+                                                   password: password, oauth2Token: oauth, caFile: try optionalString(t, section, "ca_file"),
+                                                   timeoutSeconds: Int(timeout.seconds.rounded()))
+        settings.oauth2TokenFile = try optionalString(t, section, "oauth2_token_file")
+        return settings
     }
 
     mutating func read(_ root: TOMLTable) throws -> ParleyConfig {
@@ -184,9 +186,13 @@ struct ConfigReader {
         let bounceThreshold = try outbox.map { try integer($0, "outbox", "bounce_threshold", default: 3, minimum: 1) } ?? 3
         let bounceResetAfter = try outbox.map { try duration($0, "outbox", "bounce_reset_after", default: "30d") } ?? .seconds(30 * 86400)
 
-        return ParleyConfig(site: siteConfig, databasePath: dbPath, smtp: smtp, mailboxes: mailboxes, httpListen: listen,
-                            publish: publish, outboxRetryFor: retryFor, bounceThreshold: bounceThreshold,
-                            bounceResetAfter: bounceResetAfter, path: file)
+        let retryBase = try outbox.map { try duration($0, "outbox", "retry_base", default: "1m") } ?? .seconds(60)
+        guard retryBase.seconds >= 1 else { throw fail("outbox.retry_base", "expected at least \"1s\", found \(retryBase)") }
+        var config = ParleyConfig(site: siteConfig, databasePath: dbPath, smtp: smtp, mailboxes: mailboxes, httpListen: listen,
+                                  publish: publish, outboxRetryFor: retryFor, bounceThreshold: bounceThreshold,
+                                  bounceResetAfter: bounceResetAfter, path: file)
+        config.outboxRetryBase = retryBase
+        return config
     }
 }
 

@@ -52,6 +52,17 @@ public struct ParleyConfig: Sendable {
         public var caFile: String?
         /// How long to wait for any answer of the server (`timeout`, default 60 s).
         public var timeoutSeconds: Int = 60
+        /// `oauth2_token_file`: read again for every new connection, so that a token
+        /// refreshed there by another program (tokens expire within hours) is used
+        /// without a restart.
+        public var oauth2TokenFile: String?
+
+        /// The bearer token to log in with now.
+        public var currentOAuth2Token: String? {
+            guard let file = oauth2TokenFile, let data = FileManager.default.contents(atPath: file) else { return oauth2Token }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return token.isEmpty ? oauth2Token : token
+        }
     }
 
     /// `[publish]`
@@ -71,6 +82,9 @@ public struct ParleyConfig: Sendable {
     public var publish: Publish
     /// How long temporary SMTP failures are retried.
     public var outboxRetryFor: Duration
+    /// The first wait after a temporary refusal (`[outbox] retry_base`, default 1 min),
+    /// doubled after each further one.
+    public var outboxRetryBase: Duration = .seconds(60)
     /// `[outbox] bounce_threshold`: hard bounces (counted since the score last reset)
     /// after which a person's notifications are suspended.
     public var bounceThreshold: Int = 3

@@ -37,7 +37,7 @@ public struct OutboxSender {
     public init(relay: Relay, transport: any MailTransport, connection: ConnectionRetry = ConnectionRetry()) {
         self.relay = relay
         self.transport = transport
-        self.schedule = RetrySchedule(retryFor: relay.config.outboxRetryFor)
+        self.schedule = RetrySchedule(base: relay.config.outboxRetryBase, retryFor: relay.config.outboxRetryFor)
         self.connection = connection
     }
 
