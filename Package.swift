@@ -77,7 +77,11 @@ let package = Package(
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail", "ParleyTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
-        .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore"]),
+        .testTarget(name: "ParleyStoreTests", dependencies: [
+            "ParleyStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyCurl", "ParleyTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyWebTests", dependencies: [
