@@ -118,4 +118,42 @@ struct CrashTests {
         #expect(comments.count == count)
         #expect(h.inboxCount() == 0)
     }
+
+    /// (case, rule): where in a MOVE the kill lands. The proxy holds the bytes, so the
+    /// kill provably comes while Parley waits for the MOVE to finish.
+    static let moveKills: [(String, String)] = [
+        ("before the server got the MOVE", #"{"id":"m","direction":"client","match":"UID MOVE [^\\r\\n]*\\r\\n","action":"stall","times":1}"#),
+        ("after the server did the MOVE, before its answer", #"{"id":"m","direction":"server","after_client":"UID MOVE","match":"OK","action":"stall","times":1}"#),
+    ]
+
+    @Test("SIGKILL in the middle of a MOVE: the next pass finishes it, every reply once, the inbox empty", arguments: moveKills)
+    func killDuringMove(name: String, rule: String) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "the parley binary is built by `swift build`: \(TestServers.parleyBinary)")
+        let proxy = try FaultProxy(targetPort: TestServers.shared.imapPort)
+        defer { proxy.stop() }
+        try proxy.setRules("[\(rule)]")
+        let h = try RelayHarness { toml in
+            toml.replacingOccurrences(of: "imap://127.0.0.1:\(TestServers.shared.imapPort)/", with: "imap://127.0.0.1:\(proxy.port)/")
+        }
+        let note = try IngestTests.setUp(h)
+        let ann = h.address("ann").address
+        let count = 250
+        for i in 0..<count {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Moved reply \(i).", messageID: "mv\(i)@client.example"))
+        }
+        let p = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-move.log")
+        #expect(TestServers.eventually(timeout: 60) { proxy.fired("m") >= 1 }, "the MOVE never came: \(p.log.suffix(1000))")
+        #expect(p.process.isRunning, "still waiting for the MOVE's answer")
+        p.signal(SIGKILL)
+        _ = p.waitExit(10)
+        try proxy.setRules("[]")
+        let committed = try h.relay.store.read { try $0.inboundCount() }
+        #expect(committed > 0, "\(name): committed before the MOVE")
+        let again = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-after.log")
+        #expect(again.waitExit(120) == 0, "\(again.log.suffix(1500))")
+        let comments = try h.relay.commentViews(post: "p", status: nil)
+        #expect(comments.count == count && Set(comments.map(\.body)).count == count, "\(name): every reply once")
+        #expect(h.inboxCount() == 0)
+        #expect(h.processedCount() == count)
+    }
 }

@@ -180,7 +180,13 @@ struct WebDaemonTests {
         let check = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check.log")
         #expect(check.waitExit(30) == 1)
         #expect(check.log.contains("http.listen"), "\(check.log)")
-        let second = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve2.log")
+        // Another installation (its own database: one on the same database is refused
+        // by the daemon lock before it gets that far) configured with the same port.
+        let otherConfig = h.dir + "/other.toml"
+        try String(contentsOfFile: h.configPath, encoding: .utf8)
+            .replacingOccurrences(of: #"(?m)^path = ".*parley\.sqlite"$"#, with: "path = \"\(h.dir)/other.sqlite\"", options: .regularExpression)
+            .write(toFile: otherConfig, atomically: true, encoding: .utf8)
+        let second = try ParleyProcess(["serve"], config: otherConfig, logPath: h.dir + "/serve2.log")
         let status = second.waitExit(15)
         #expect(status != nil && status != 0, "a second daemon on the same port stops with an error: \(second.log.suffix(800))")
         #expect(second.log.contains("Address already in use"))
