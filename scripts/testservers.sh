@@ -4,6 +4,11 @@
 #   scripts/testservers.sh stop DIR    stop them
 #   scripts/testservers.sh stop-imap DIR / start-imap DIR   stop or restart only Dovecot
 #                                      (same ports, same mail), for fault tests
+#   scripts/testservers.sh matrix start|stop|… DIR [FLAVOUR]   the other IMAP servers of the
+#                                      test matrix (stock Dovecot, Cyrus, Courier, …):
+#                                      scripts/imapmatrix.sh, which says more
+#   scripts/testservers.sh postfix start|stop|… DIR   a real Postfix submission service
+#                                      with its Dovecot (SASL, XOAUTH2): scripts/postfix.sh
 # After start, DIR/servers.env holds the ports and paths (shell syntax), e.g.
 #   IMAP_PORT=…  IMAPS_PORT=…  SMTP_PORT=…  MAIL_ROOT=DIR/mail  SINK_DIR=DIR/sink  CA_FILE=DIR/tls/ca.crt
 # Any IMAP user name logs in with the password "secret"; each user has its own
@@ -13,6 +18,11 @@
 # with "defer" 451; while SINK_DIR/DOWN (or SINK_DIR/DOWN@DOMAIN, for senders in
 # DOMAIN) exists, MAIL FROM gets 421.
 set -euo pipefail
+
+case "${1:-}" in
+    matrix) shift; exec "$(dirname "$0")/imapmatrix.sh" "$@" ;;
+    postfix) shift; exec "$(dirname "$0")/postfix.sh" "$@" ;;
+esac
 
 cmd=${1:-}
 dir=${2:-}
