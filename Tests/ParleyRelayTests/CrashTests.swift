@@ -156,4 +156,49 @@ struct CrashTests {
         #expect(h.inboxCount() == 0)
         #expect(h.processedCount() == count)
     }
+
+    /// Whether a thread of `pid` is blocked opening a FIFO (the kernel's
+    /// `wait_for_partner`): the rewrite has reached the file the test put in its way.
+    static func blockedOnFIFO(_ pid: Int32) -> Bool {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.contains { tid in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/wchan", encoding: .utf8)) ?? "").contains("wait_for_partner")
+        }
+    }
+
+    @Test("SIGKILL in the middle of a view rewrite: the request survives, the next run writes the whole thread and clears the leftover")
+    func killDuringViewRewrite() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "the parley binary is built by `swift build`: \(TestServers.parleyBinary)")
+        let h = try RelayHarness()
+        let note = try IngestTests.setUp(h)
+        _ = try h.relay.publishPending()
+        let ann = h.address("ann").address
+        let count = 120
+        for i in 0..<count {
+            try h.deliver(MailClient.reply(to: note, from: ann, text: "Viewed reply \(i).", messageID: "vw\(i)@client.example"))
+        }
+        let out = h.dir + "/public/p"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let p = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-view.log")
+        // The rewrite's temporary files are FIFOs: opening one for writing blocks until
+        // a reader comes, so the process stops inside the rewrite, where it is killed.
+        for name in ["comments.html", "comments.json", "comments.atom"] {
+            #expect(mkfifo(out + "/\(name).tmp-\(p.process.processIdentifier)", 0o644) == 0)
+        }
+        #expect(TestServers.eventually(timeout: 60) { Self.blockedOnFIFO(p.process.processIdentifier) }, "the rewrite never started: \(p.log.suffix(1000))")
+        #expect(try h.relay.store.read { try $0.inboundCount() } == count, "ingest committed before the rewrite")
+        p.signal(SIGKILL)
+        _ = p.waitExit(10)
+        #expect(try h.relay.store.read { try $0.pendingViewUpdates() }.map(\.postId) == ["p"], "the killed rewrite's request is still there")
+
+        let again = try ParleyProcess(["poll", "--once"], config: h.configPath, logPath: h.dir + "/poll-view-2.log")
+        #expect(again.waitExit(60) == 0, "\(again.log.suffix(1000))")
+        #expect(try h.relay.store.read { try $0.pendingViewUpdates() }.isEmpty)
+        let html = try String(contentsOfFile: out + "/comments.html", encoding: .utf8)
+        #expect((0..<count).allSatisfy { html.contains("Viewed reply \($0).") }, "the whole thread is on the page")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/comments.json"))) as? [Any])
+        #expect(json.count == count)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "half-written files of the killed process are removed: \(leftovers)")
+    }
 }

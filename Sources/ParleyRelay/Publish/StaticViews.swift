@@ -44,6 +44,7 @@ struct StaticViews {
         let dir = (relay.config.publish.outputDir as NSString).appendingPathComponent(postId)
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            Self.removeLeftovers(in: dir)
             try Self.replace(dir + "/comments.html", with: Data(views.html.utf8))
             try Self.replace(dir + "/comments.json", with: views.json)
             try Self.replace(dir + "/comments.atom", with: Data(views.atom.utf8))
@@ -133,6 +134,16 @@ struct StaticViews {
     static func isSafeDirectoryName(_ id: String) -> Bool {
         !id.isEmpty && !id.hasPrefix(".") && !id.contains("/") && !id.contains("\\")
             && !id.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } && id.utf8.count <= 200
+    }
+
+    /// Removes half-written files (`NAME.tmp-PID`) of processes that no longer run: a
+    /// crash in the middle of a rewrite leaves one behind. Those of a live process (a
+    /// CLI command publishing beside the daemon) are left to it.
+    static func removeLeftovers(in dir: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            guard let mark = name.range(of: ".tmp-", options: .backwards), let pid = Int32(name[mark.upperBound...]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+        }
     }
 
     private static func replace(_ path: String, with data: Data) throws {
