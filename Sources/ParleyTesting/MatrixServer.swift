@@ -25,11 +25,7 @@ public final class MatrixServer {
         guard status == 0, let env = try? String(contentsOfFile: dir + "/imap.env", encoding: .utf8) else {
             throw TestServerError("scripts/imapmatrix.sh start \(dir) \(flavour) exited \(status)")
         }
-        var values: [String: String] = [:]
-        for line in env.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
-        }
+        let values = TestServers.environmentFile(env)
         guard let port = values["IMAP_PORT"].flatMap(Int.init), let ca = values["CA_FILE"] else {
             throw TestServerError("\(dir)/imap.env is incomplete: \(env)")
         }

@@ -28,11 +28,7 @@ public final class PostfixServer {
         guard status == 0, let text = try? String(contentsOfFile: dir + "/postfix.env", encoding: .utf8) else {
             throw TestServerError("scripts/postfix.sh start \(dir) exited \(status)")
         }
-        var values: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
-        }
+        let values = TestServers.environmentFile(text)
         guard let submission = values["SUBMISSION_PORT"].flatMap(Int.init), let noUTF8 = values["NOUTF8_PORT"].flatMap(Int.init),
               let imap = values["IMAP_PORT"].flatMap(Int.init), let imaps = values["IMAPS_PORT"].flatMap(Int.init),
               let mail = values["MAIL_ROOT"], let sink = values["SINK_DIR"], let ca = values["CA_FILE"] else {

@@ -69,13 +69,19 @@ public struct TestServers: Sendable {
         self.mailRoot = mailRoot; self.sinkDir = sinkDir; self.caFile = caFile; self.serversDir = serversDir
     }
 
-    init?(dir: String) {
-        guard let text = try? String(contentsOfFile: dir + "/servers.env", encoding: .utf8) else { return nil }
+    /// The `NAME=value` lines a server script writes (servers.env, imap.env, postfix.env).
+    static func environmentFile(_ text: String) -> [String: String] {
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
+            let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
         }
+        return values
+    }
+
+    init?(dir: String) {
+        guard let text = try? String(contentsOfFile: dir + "/servers.env", encoding: .utf8) else { return nil }
+        let values = TestServers.environmentFile(text)
         guard let imap = values["IMAP_PORT"].flatMap(Int.init), let imaps = values["IMAPS_PORT"].flatMap(Int.init),
               let smtp = values["SMTP_PORT"].flatMap(Int.init), let root = values["MAIL_ROOT"], let sink = values["SINK_DIR"],
               let ca = values["CA_FILE"] else { return nil }
