@@ -21,6 +21,10 @@ struct ServerMatrixTests {
                                       with: "url = \"imap://127.0.0.1:\(server.imapPort)/INBOX\"\nstarttls = \"required\"\nca_file = \"\(server.caFile)\"")
         }
         try server.addUser(h.user)
+        // `parley check` tells the admin where the mail will go, in the server's own names.
+        let check = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check.log")
+        #expect(check.waitExit(60) == 0, "\(flavour): \(check.log)")
+        #expect(check.log.contains("processed_folder \"Parley/Processed\" is \"\(server.serverName("Parley/Processed"))\" on the server"), "\(flavour): \(check.log)")
         let note = try IngestTests.setUp(h)
         let ann = h.address("ann").address
         func replies(_ range: Range<Int>) -> [[UInt8]] {
