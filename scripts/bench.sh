@@ -21,7 +21,7 @@ echo "== fan-out against Postfix's smtp-sink (C), beside smtp-source -d -s 1 (on
 # 10,000+ msgs/s here, so the ratio measures the sender.
 sinkdir=$(mktemp -d -t parley-bench-smtpsink.XXXXXX); chmod 755 "$sinkdir"
 sinkport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-/usr/sbin/smtp-sink -c 127.0.0.1:"$sinkport" 256 >/dev/null 2>&1 &
+/usr/sbin/smtp-sink -u postfix -c 127.0.0.1:"$sinkport" 256 >/dev/null 2>&1 &
 sinkpid=$!
 trap 'scripts/testservers.sh stop "$servers/run" >/dev/null 2>&1 || true; rm -rf "$servers"; kill $sinkpid 2>/dev/null || true; rm -rf "$sinkdir"' EXIT
 printf 'SMTP_PORT=%s\nIMAP_PORT=1\n' "$sinkport" > "$sinkdir/servers.env"

@@ -49,9 +49,12 @@ public enum CommentHTML {
     /// If an `http://` or `https://` URL with a host starts at `start` (and not in the
     /// middle of a word), where it ends; else nil.
     static func urlEnd(_ s: [Unicode.Scalar], from start: Int) -> Int? {
+        // Every URL starts with an h (any case): other positions are passed at once. This
+        // was called for every character with two arrays built each time (600 µs per
+        // comment: a 10,000-comment page took 6 s to write).
+        guard s[start] == "h" || s[start] == "H" || (s[start].value > 0x7F && s[start].properties.lowercaseMapping == "h") else { return nil }
         if start > 0, isWordScalar(s[start - 1]) { return nil }
-        let prefixes: [[Unicode.Scalar]] = [Array("https://".unicodeScalars), Array("http://".unicodeScalars)]
-        guard let prefix = prefixes.first(where: { p in
+        guard let prefix = urlPrefixes.first(where: { p in
             start + p.count <= s.count && zip(p, s[start..<(start + p.count)]).allSatisfy { a, b in
                 a == b || (b.properties.isUppercase && b.properties.lowercaseMapping == String(a))
             }
@@ -75,6 +78,8 @@ public enum CommentHTML {
         guard let first = afterScheme.first, first != "/", first != "?", first != "#" else { return nil }
         return end
     }
+
+    private static let urlPrefixes: [[Unicode.Scalar]] = [Array("https://".unicodeScalars), Array("http://".unicodeScalars)]
 
     /// Printable ASCII allowed in a URL as people paste it (RFC 3986 characters), apart
     /// from the ones that end a URL in running text or could start markup.
