@@ -4,7 +4,7 @@ import ParleyRelay
 
 /// `parley check`: validates the config and tests each login.
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check what a first run needs: the configuration and its secrets, the database, the templates, the IMAP and SMTP logins and the HTTP port.")
+    static let configuration = CommandConfiguration(abstract: "Check what a first run needs: the configuration and its secrets, the database, the templates, the IMAP and SMTP logins, each folder's name on the IMAP server, and the HTTP port.")
 
     @OptionGroup var options: ConfigOption
 

@@ -4,7 +4,7 @@ import ParleyRelay
 
 /// `parley poll --once`: one ingest pass.
 struct Poll: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fetch and process new mail once, then exit.")
+    static let configuration = CommandConfiguration(abstract: "Fetch and process new mail once, then exit (refused while another serve or poll uses the database).")
 
     @OptionGroup var options: ConfigOption
     @Flag(help: "Run one pass and exit (the daemon is `parley serve`).") var once = false

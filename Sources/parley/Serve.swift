@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `parley serve`: the daemon.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon: every mailbox's ingest loop, the outbox sender and the HTTP server; SIGTERM/SIGINT stop it gracefully.")
+        abstract: "Run the daemon: every mailbox's ingest loop, the outbox sender and the HTTP server; SIGTERM/SIGINT stop it gracefully. One serve, poll or outbox flush per database at a time.")
 
     @OptionGroup var options: ConfigOption
 
