@@ -31,7 +31,10 @@ let package = Package(
         ]),
         // Reading and writing email (GMime, libxml2).
         .target(name: "ParleyMail", dependencies: ["ParleyCore", "CGMime", "CLibXML2"]),
-        // IMAP and SMTP over libcurl; the only importer of CCurl.
+        // Reading blog feeds (RSS 2.0, RSS 1.0, Atom 1.0 with libxml2; JSON Feed with
+        // Foundation); HTML to text through ParleyMail.
+        .target(name: "ParleyFeed", dependencies: ["ParleyMail", "CLibXML2"]),
+        // IMAP, SMTP and HTTP over libcurl; the only importer of CCurl.
         .target(name: "ParleyCurl", dependencies: [
             "ParleyCore", "CCurl",
             .product(name: "Logging", package: "swift-log"),
@@ -43,7 +46,7 @@ let package = Package(
         ]),
         // The pipeline, the services, configuration and wiring.
         .target(name: "ParleyRelay", dependencies: [
-            "ParleyCore", "ParleyMail", "ParleyCurl", "ParleyStore",
+            "ParleyCore", "ParleyMail", "ParleyFeed", "ParleyCurl", "ParleyStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -61,14 +64,14 @@ let package = Package(
         ]),
         // The command line: argument parsing and output only.
         .executableTarget(name: "parley", dependencies: [
-            "ParleyRelay", "ParleyWeb",
+            "ParleyRelay", "ParleyWeb", "ParleyFeed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Benchmarks (`make bench`): their own executable, release build, never timed tests.
         .executableTarget(name: "parley-bench", dependencies: [
-            "ParleyCore", "ParleyMail", "ParleyRelay", "ParleyStore", "ParleyCurl", "CCurl", "ParleyTesting",
+            "ParleyCore", "ParleyMail", "ParleyFeed", "ParleyRelay", "ParleyStore", "ParleyCurl", "CCurl", "ParleyTesting",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/parley-bench"),
 
@@ -76,6 +79,7 @@ let package = Package(
         .target(name: "ParleyTesting"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail", "ParleyTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParleyFeedTests", dependencies: ["ParleyFeed", "ParleyTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: [
             "ParleyStore",

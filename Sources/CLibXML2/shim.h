@@ -1,4 +1,5 @@
-// C shim for libxml2 (HTML parser and tree API) used by ParleyMail's HTML-to-text converter.
+// C shim for libxml2: the HTML parser and tree API (ParleyMail's HTML-to-text converter),
+// the XML parser and URI resolution (ParleyFeed's feed reader).
 // Only what Swift cannot call directly lives here (macros, variadics).
 #ifndef PARLEY_CLIBXML2_SHIM_H
 #define PARLEY_CLIBXML2_SHIM_H
@@ -15,6 +16,8 @@
 #include <libxml/tree.h>
 #include <libxml/parser.h>
 #include <libxml/xmlmemory.h>
+#include <libxml/uri.h>
+#include <libxml/xmlerror.h>
 
 /// `xmlFree` is a macro (thread-local allocator) when LIBXML_THREAD_ALLOC_ENABLED is set.
 static inline void parley_xml_free(void *ptr) {

@@ -1,6 +1,7 @@
 import Foundation
 import ParleyCore
 import ParleyCurl
+import ParleyFeed
 import ParleyStore
 
 /// What `parley check` finds, line by line.
@@ -60,6 +61,7 @@ public struct CheckRunner {
                 line(false, "mailbox \(box.name): \(error)")
             }
         }
+        checkBlogs(line)
         do {
             let smtp = try CurlSMTPTransport(options: config.smtp.server.options, ehloName: config.smtp.ehloName)
             try smtp.check()
@@ -68,5 +70,49 @@ public struct CheckRunner {
             line(false, "smtp: \(error)")
         }
         return report
+    }
+
+    /// Each `[[blog]]`: its conversation exists, its feed answers and reads (format,
+    /// entries, the newest), or exactly what is wrong. A feed the daemon found gone (410)
+    /// is reported as such.
+    private func checkBlogs(_ line: (Bool, String) -> Void) {
+        guard !config.blogs.isEmpty else { return }
+        let store = try? Store(path: config.databasePath)
+        let fetcher = try? CurlFeedFetcher()
+        for blog in config.blogs {
+            if let conversation = blog.conversation {
+                let exists = (try? store?.read { try $0.conversation(id: conversation) }) ?? nil
+                if exists == nil {
+                    line(false, "blog \(blog.name): conversation \"\(conversation)\" does not exist; make it with `parley conversation add --id \(conversation) --title … --partner … --partner …`")
+                }
+            }
+            if let saved = (try? store?.read({ try $0.blog(name: blog.name) })) ?? nil, saved.feedURL == blog.feedURL, saved.state == .gone {
+                line(false, "blog \(blog.name): \(blog.feedURL) answered 410 Gone; Parley stopped polling it (fix feed_url, or run `parley feed sync --blog \(blog.name)` to try again)")
+            }
+            guard let fetcher else { line(false, "blog \(blog.name): libcurl could not be initialised"); continue }
+            var request = FeedRequest(url: blog.feedURL, caFile: blog.caFile, connectTimeoutSeconds: min(10, blog.timeoutSeconds),
+                                      totalTimeoutSeconds: blog.timeoutSeconds)
+            request.userAgent = CurlFeedFetcher.userAgent(site: config.site.baseURL)
+            do {
+                let response = try fetcher.fetch(request)
+                guard (200..<300).contains(response.status) else {
+                    line(false, "blog \(blog.name): \(blog.feedURL) answered HTTP \(response.status)\(response.status == 410 ? " Gone: the feed is gone for good; fix feed_url" : "")")
+                    continue
+                }
+                let document = try FeedParser.parse(response.body, url: response.effectiveURL)
+                let newest = document.entries.max { ($0.published ?? .distantPast) < ($1.published ?? .distantPast) }
+                let newestText = newest.map { "newest: “\($0.title)”\($0.published.map { " (\(FeedDate.iso8601($0)))" } ?? "")" } ?? "no entries yet"
+                var inCategory = ""
+                if let category = blog.category {
+                    let n = document.entries.filter { $0.categories.contains { $0.caseInsensitiveCompare(category) == .orderedSame } }.count
+                    inCategory = ", \(n) in category \"\(category)\""
+                }
+                line(true, "blog \(blog.name): \(document.format.rawValue) feed at \(response.effectiveURL), \(document.entries.count) entries\(inCategory); \(newestText)")
+            } catch let error as FeedFetchError {
+                line(false, "blog \(blog.name): fetching \(blog.feedURL): \(error)")
+            } catch {
+                line(false, "blog \(blog.name): \(blog.feedURL) cannot be read as a feed: \(error)")
+            }
+        }
     }
 }

@@ -111,6 +111,7 @@ enum Migrations {
         registerIndexes(&migrator)
         registerOutbox(&migrator)
         registerViewVersion(&migrator)
+        registerFeeds(&migrator)
         return migrator
     }
 }

@@ -107,12 +107,32 @@ extension PostRecord {
     public init(row: Row) throws {
         number = row["number"]; id = row["id"]; title = row["title"]; url = row["url"]; authorId = row["authorId"]
         conversationId = row["conversationId"]; closed = row["closed"]; createdAt = try row.date("createdAt")
+        blog = row["blog"]; entryId = row["entryId"]; excerpt = row["excerpt"]; answersPostId = row["answersPostId"]
+        publishedAt = row.optionalDate("publishedAt")
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
         container["number"] = number; container["id"] = id; container["title"] = title; container["url"] = url
         container["authorId"] = authorId; container["conversationId"] = conversationId; container["closed"] = closed
         container["createdAt"] = StoreDate.text(createdAt)
+        container["blog"] = blog; container["entryId"] = entryId; container["excerpt"] = excerpt
+        container["answersPostId"] = answersPostId; container["publishedAt"] = publishedAt.map(StoreDate.text)
+    }
+}
+
+extension BlogRecord {
+    public init(row: Row) throws {
+        name = row["name"]; feedURL = row["feedURL"]; etag = row["etag"]; lastModified = row["lastModified"]
+        lastFetchAt = row.optionalDate("lastFetchAt"); lastStatus = row["lastStatus"]; lastError = row["lastError"]
+        state = State(rawValue: row["state"] ?? "new") ?? .new; failures = row["failures"]
+        nextAttemptAt = row.optionalDate("nextAttemptAt"); firstSyncAt = row.optionalDate("firstSyncAt")
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["name"] = name; container["feedURL"] = feedURL; container["etag"] = etag; container["lastModified"] = lastModified
+        container["lastFetchAt"] = lastFetchAt.map(StoreDate.text); container["lastStatus"] = lastStatus; container["lastError"] = lastError
+        container["state"] = state.rawValue; container["failures"] = failures
+        container["nextAttemptAt"] = nextAttemptAt.map(StoreDate.text); container["firstSyncAt"] = firstSyncAt.map(StoreDate.text)
     }
 }
 

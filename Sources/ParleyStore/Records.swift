@@ -62,6 +62,15 @@ public struct PostRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     /// A closed post takes no more comments.
     public var closed: Bool
     public var createdAt: Date
+    /// The `[[blog]]` whose feed it came from, and the feed entry's id (nil for `post add`).
+    public var blog: String? = nil
+    public var entryId: String? = nil
+    /// The first words of the entry, as plain text.
+    public var excerpt: String? = nil
+    /// The earlier post of the same conversation that this one answers (it links it).
+    public var answersPostId: String? = nil
+    /// When the blog says it was published.
+    public var publishedAt: Date? = nil
 
     public init(number: Int64? = nil, id: String, title: String, url: String, authorId: Int64, conversationId: String?, closed: Bool = false, createdAt: Date) {
         self.number = number; self.id = id; self.title = title; self.url = url; self.authorId = authorId

@@ -23,6 +23,11 @@ public final class Store: Sendable {
     private let checkpointer: Checkpointer?
     /// The file path.
     public let path: String
+    private let commitCounter = CommitCounter()
+
+    /// Write transactions committed through this object (tests count what an operation
+    /// writes: a feed's 304 must write nothing).
+    public var commits: Int { commitCounter.value }
 
     /// Opens (creating if needed) the database file and applies migrations.
     public init(path: String) throws(StoreError) {
@@ -69,6 +74,7 @@ public final class Store: Sendable {
                 do {
                     result = try body(StoreTransaction(db: db))
                     try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                    commitCounter.increment()
                     checkpointer?.wrote()
                 } catch {
                     // Some errors (SQLITE_FULL, SQLITE_IOERR…) roll back by themselves.
@@ -93,6 +99,13 @@ public final class Store: Sendable {
             throw StoreError("a database read failed", detail: "SQLite \(error.resultCode.rawValue): \(error.message ?? "")")
         }
     }
+}
+
+final class CommitCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }
 
 /// Copies the write-ahead log into the database file on its own thread and connection,

@@ -159,7 +159,18 @@ public struct WebRoutes: Sendable {
             entry["last_error"] = board.lastError ?? NSNull()
             mailboxes[name] = entry
         }
-        let object: [String: Any] = ["status": healthy ? "ok" : "unhealthy", "database": database, "mailboxes": mailboxes]
+        // Blogs: their feeds' state as the database has it (a 410 stays reported after a restart).
+        var blogs: [String: Any] = [:]
+        if healthy, let views = try? relay.blogViews() {
+            for v in views {
+                var entry: [String: Any] = ["state": v.state, "feed_url": v.feedURL, "posts": v.posts]
+                entry["last_fetch"] = v.lastFetch.map { iso.string(from: $0) } ?? NSNull()
+                entry["last_status"] = v.lastStatus ?? NSNull()
+                entry["last_error"] = v.lastError ?? NSNull()
+                blogs[v.name] = entry
+            }
+        }
+        let object: [String: Any] = ["status": healthy ? "ok" : "unhealthy", "database": database, "mailboxes": mailboxes, "blogs": blogs]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: healthy ? .ok : .serviceUnavailable,
                         headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],

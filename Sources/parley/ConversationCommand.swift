@@ -79,10 +79,15 @@ struct PostCommand: ParsableCommand {
             guard let (post, author, count) = try relay.store.read({ tx -> (PostRecordView, String, Int)? in
                 guard let p = try tx.post(id: id) else { return nil }
                 let a = try tx.person(id: p.authorId)?.email ?? ""
-                return (PostRecordView(id: p.id, title: p.title, url: p.url, conversation: p.conversationId), a, try tx.comments(post: id).count)
+                return (PostRecordView(id: p.id, title: p.title, url: p.url, conversation: p.conversationId, blog: p.blog,
+                                       excerpt: p.excerpt, answers: p.answersPostId, answeredBy: try tx.answers(to: p.id)),
+                        a, try tx.comments(post: id).count)
             }) else { throw CLIError("no post \(id)") }
             if json { try printJSON(post); return }
             print("\(post.id): \(post.title)\n  url: \(post.url)\n  author: \(author)\n  conversation: \(post.conversation ?? "-")\n  comments: \(count)")
+            if let blog = post.blog { print("  blog: \(blog)") }
+            if let a = post.answers { print("  answers: \(a)") }
+            if !post.answeredBy.isEmpty { print("  answered by: \(post.answeredBy.joined(separator: ", "))") }
         }
     }
 }
@@ -92,4 +97,27 @@ struct PostRecordView: Encodable {
     var title: String
     var url: String
     var conversation: String?
+    /// The `[[blog]]` whose feed it came from (null for `post add`).
+    var blog: String?
+    var excerpt: String?
+    /// The id of the earlier post it answers, or null.
+    var answers: String?
+    /// The ids of the posts that answer it.
+    var answeredBy: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, url, conversation, blog, excerpt, answers, answeredBy = "answered_by"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(title, forKey: .title)
+        try c.encode(url, forKey: .url)
+        try c.encode(conversation, forKey: .conversation)
+        try c.encode(blog, forKey: .blog)
+        try c.encode(excerpt, forKey: .excerpt)
+        try c.encode(answers, forKey: .answers)
+        try c.encode(answeredBy, forKey: .answeredBy)
+    }
 }

@@ -10,10 +10,11 @@ struct Parley: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Email-based conversation relay for blogs: replies by email become comments.",
+        version: ParleyVersion.current,
         subcommands: [
             Serve.self, Check.self, Poll.self, OutboxCommand.self, ConversationCommand.self, PostCommand.self,
             CommentCommand.self, Subscribe.self, Unsubscribe.self, SubscriberCommand.self,
-            InboundCommand.self, MessageCommand.self, Backup.self,
+            InboundCommand.self, MessageCommand.self, FeedCommand.self, Backup.self,
         ])
 }
 

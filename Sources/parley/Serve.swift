@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `parley serve`: the daemon.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon: every mailbox's ingest loop, the outbox sender and the HTTP server; SIGTERM/SIGINT stop it gracefully. One serve, poll or outbox flush per database at a time.")
+        abstract: "Run the daemon: every mailbox's ingest loop, every blog's feed reader, the outbox sender and the HTTP server; SIGTERM/SIGINT stop it gracefully. One serve, poll or outbox flush per database at a time.")
 
     @OptionGroup var options: ConfigOption
 
@@ -23,6 +23,7 @@ struct Serve: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = relay.config.mailboxes.map {
             .init(service: MailboxService(relay: relay, mailbox: $0, health: health, outboxWake: outboxWake))
         }
+        services += relay.config.blogs.map { .init(service: FeedService(relay: relay, blog: $0, outboxWake: outboxWake)) }
         services.append(.init(service: OutboxService(relay: relay, wake: outboxWake)))
         // A server that cannot listen (port taken) stops the daemon, gracefully: the
         // mailbox loops finish their batch rather than being cancelled.
@@ -30,7 +31,7 @@ struct Serve: AsyncParsableCommand {
                               failureTerminationBehavior: .gracefullyShutdownGroup))
         var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: relay.logger)
         config.maximumGracefulShutdownDuration = .seconds(9)
-        relay.logger.info("parley serve: \(relay.config.mailboxes.count) mailbox(es), database \(relay.config.databasePath), http \(relay.config.httpListen)")
+        relay.logger.info("parley serve: \(relay.config.mailboxes.count) mailbox(es), \(relay.config.blogs.count) blog(s), database \(relay.config.databasePath), http \(relay.config.httpListen)")
         try await ServiceGroup(configuration: config).run()
         relay.logger.info("parley serve: stopped")
     }

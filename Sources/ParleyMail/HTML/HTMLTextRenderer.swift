@@ -53,11 +53,15 @@ struct HTMLTextRenderer {
     private var prefixes: [Prefix] = []
     private var lists: [ListContext] = []
     private var preformatted = 0
+    /// Prose only: no list markers, no link targets (a feed's excerpt, not a mail).
+    private var prose = false
 
     /// Renders `node` and returns the cleaned-up text (trailing spaces removed, at most
-    /// one blank line in a row, trimmed).
-    static func render(_ node: HTMLNode) -> String {
+    /// one blank line in a row, trimmed). `prose`: without list markers and without the
+    /// `<URL>` written after a link's text.
+    static func render(_ node: HTMLNode, prose: Bool = false) -> String {
         var renderer = HTMLTextRenderer()
+        renderer.prose = prose
         renderer.visit(node)
         renderer.endLine()
         return renderer.finish()
@@ -145,6 +149,11 @@ struct HTMLTextRenderer {
 
     private mutating func visitListItem(_ node: HTMLNode) {
         endLine()
+        if prose {
+            visitChildren(node)
+            endLine()
+            return
+        }
         var marker = "- "
         if !lists.isEmpty, let number = lists[lists.count - 1].next {
             marker = "\(number). "
@@ -159,7 +168,7 @@ struct HTMLTextRenderer {
 
     private mutating func visitLink(_ node: HTMLNode) {
         visitChildren(node)
-        guard let href = node.attributes["href"]?.trimmedOfHTMLSpace, !href.isEmpty else { return }
+        guard !prose, let href = node.attributes["href"]?.trimmedOfHTMLSpace, !href.isEmpty else { return }
         let lowered = href.lowercased()
         guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("mailto:") else { return }
         let label = node.collapsedText

@@ -192,6 +192,7 @@ struct ConfigReader {
                                   publish: publish, outboxRetryFor: retryFor, bounceThreshold: bounceThreshold,
                                   bounceResetAfter: bounceResetAfter, path: file)
         config.outboxRetryBase = retryBase
+        config.blogs = try blogs(root)
         return config
     }
 }

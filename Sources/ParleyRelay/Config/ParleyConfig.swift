@@ -65,6 +65,25 @@ public struct ParleyConfig: Sendable {
         }
     }
 
+    /// `[[blog]]`: a partner's blog, whose feed brings its posts.
+    public struct Blog: Sendable {
+        public var name: String
+        public var feedURL: String
+        /// Whose posts these are.
+        public var author: EmailAddress
+        /// New posts join this conversation...
+        public var conversation: String?
+        /// ...when they carry this category (nil: all of them).
+        public var category: String?
+        public var pollInterval: Duration
+        /// The blog's web origin (`scheme://host[:port]`), for CORS; from `feed_url` when not given.
+        public var origin: String
+        /// An extra CA bundle for the blog's TLS certificate.
+        public var caFile: String?
+        /// The longest one fetch may take (`timeout`, default 30 s); connecting, at most 10 s of it.
+        public var timeoutSeconds: Int = 30
+    }
+
     /// `[publish]`
     public struct Publish: Sendable {
         public var outputDir: String
@@ -78,6 +97,8 @@ public struct ParleyConfig: Sendable {
     public var databasePath: String
     public var smtp: SMTP
     public var mailboxes: [Mailbox]
+    /// `[[blog]]`, in the file's order.
+    public var blogs: [Blog] = []
     public var httpListen: String
     public var publish: Publish
     /// How long temporary SMTP failures are retried.

@@ -19,18 +19,36 @@ struct Notifier {
         try RecipientPlanner(now: relay.now()).recipients(forComment: comment, post: post, tx: tx)
     }
 
-    /// Queues "author published title" to each recipient.
+    /// Queues "author published title" to each recipient: with the post's excerpt when
+    /// it has one (posts from feeds), and, for a post that answers an earlier one of the
+    /// conversation, "… answered your post “…” with “…”" to that post's author.
     func queueNewPost(_ post: PostRecord, tx: StoreTransaction) throws -> [OutboundRecord] {
         guard let author = try tx.person(id: post.authorId) else { return [] }
-        let subject = "\(displayName(author)) published \(post.title)"
+        let answered = try post.answersPostId.flatMap { try tx.post(id: $0) }
+        let answeredAuthor = try answered.flatMap { try tx.person(id: $0.authorId) }
+        let name = displayName(author)
         var shared = baseContext(post: post)
-        shared["author"] = displayName(author)
+        shared["author"] = name
+        shared["has_excerpt"] = !(post.excerpt ?? "").isEmpty
+        shared["excerpt"] = post.excerpt ?? ""
+        shared["answers"] = answered != nil
+        shared["answered_title"] = answered?.title ?? ""
+        shared["answered_url"] = answered?.url ?? ""
+        shared["answered_author"] = answeredAuthor.map(displayName) ?? ""
         let recipients = try recipientsForPost(post, tx: tx)
         let renderer = FanoutRenderer(templates: relay.templates, shared: shared)
         var queued: [OutboundRecord] = []
         for person in recipients {
+            let toYou = answered != nil && answered?.authorId == person.id
+            let subject: String
+            if let answered {
+                subject = toYou ? "\(name) answered your post “\(answered.title)” with “\(post.title)”"
+                                : "\(name) answered “\(answered.title)” with “\(post.title)”"
+            } else {
+                subject = "\(name) published \(post.title)"
+            }
             let token = relay.codec.encode(ReplyToken(target: .post, targetID: post.number!, recipientID: person.id!, issuedDay: relay.today))
-            let bodies = { render("new-post", renderer, recipient: person, token: token, flags: [:]) }
+            let bodies = { render("new-post", renderer, recipient: person, token: token, flags: ["to_you": toYou]) }
             queued.append(try queue(kind: "new-post", template: "new-post", subject: subject, to: person, token: token,
                                     references: [threadRoot(post)], post: post, commentId: nil, context: [:], bodies: bodies, tx: tx))
         }

@@ -59,8 +59,11 @@ struct StaticViews {
         for name in ["comments.html", "comments.atom"] where !relay.templates.has(name) {
             throw Failure(message: "template \(relay.config.publish.templatesDir)/\(name).mustache is missing; copy it from Parley's templates/ folder")
         }
-        let (post, comments) = try relay.store.read { tx -> (PostRecord?, [CommentView]) in
-            (try tx.post(id: postId), try relay.commentViews(post: postId, status: "published", tx: tx))
+        let (post, comments, answers, answeredBy) = try relay.store.read { tx -> (PostRecord?, [CommentView], PostRecord?, [PostRecord]) in
+            let post = try tx.post(id: postId)
+            return (post, try relay.commentViews(post: postId, status: "published", tx: tx),
+                    try post?.answersPostId.flatMap { try tx.post(id: $0) },
+                    try tx.answers(to: postId).compactMap { try tx.post(id: $0) })
         }
         guard let post else { return nil }
 
@@ -83,10 +86,26 @@ struct StaticViews {
             "count": comments.count,
             "has_comments": !comments.isEmpty,
             "comments": rows,
+            // The conversation across the two blogs: the post this one answers, and those answering it.
+            "has_answers": answers != nil,
+            "answers_title": HTMLEscaping.escape(answers?.title ?? ""),
+            "answers_url": HTMLEscaping.escape(Self.safeLink(answers?.url ?? "")),
+            "answers_comments_url": HTMLEscaping.escape(answers.map { commentsPage($0.id) } ?? ""),
+            "has_answered_by": !answeredBy.isEmpty,
+            "answered_by": answeredBy.map { p -> [String: Any] in
+                ["title": HTMLEscaping.escape(p.title), "url": HTMLEscaping.escape(Self.safeLink(p.url)),
+                 "comments_url": HTMLEscaping.escape(commentsPage(p.id))]
+            },
         ]
         return CommentViews(html: relay.templates.render("comments.html", view),
                             json: try Self.jsonEncoder.encode(comments),
                             atom: relay.templates.render("comments.atom", view))
+    }
+
+    /// The comments page of a post, on Parley's site.
+    private func commentsPage(_ postId: String) -> String {
+        let encoded = postId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? postId
+        return "\(relay.config.site.baseURL)/posts/\(encoded)/comments"
     }
 
     /// The JSON of `comment list --json`: sorted keys, ISO 8601 dates.

@@ -1,0 +1,211 @@
+// HTTP GET through libcurl 7.88, for blog feeds: conditional (ETag / Last-Modified),
+// compressed, redirects followed (at most 5, http and https only), a size limit, connect
+// and total timeouts, TLS verified with the system CAs and an optional extra bundle.
+import CCurl
+import Foundation
+import ParleyCore
+
+/// What one fetch asks for.
+public struct FeedRequest: Sendable {
+    public var url: String
+    /// The validators kept from the last 200.
+    public var etag: String?
+    public var lastModified: String?
+    /// An extra CA bundle (PEM), trusted besides the system's.
+    public var caFile: String?
+    public var connectTimeoutSeconds: Int
+    public var totalTimeoutSeconds: Int
+    public var maximumBytes: Int
+    public var userAgent: String = CurlFeedFetcher.userAgent(site: nil)
+
+    public init(url: String, etag: String? = nil, lastModified: String? = nil, caFile: String? = nil,
+                connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 30, maximumBytes: Int = 10 * 1024 * 1024) {
+        self.url = url; self.etag = etag; self.lastModified = lastModified; self.caFile = caFile
+        self.connectTimeoutSeconds = connectTimeoutSeconds; self.totalTimeoutSeconds = totalTimeoutSeconds
+        self.maximumBytes = maximumBytes
+    }
+}
+
+/// What the server answered (after redirects).
+public struct FeedResponse: Sendable {
+    /// The final HTTP status (304 when the validators still hold).
+    public var status: Int
+    /// The body, decompressed; empty for a 304.
+    public var body: [UInt8]
+    public var etag: String?
+    public var lastModified: String?
+    /// Where the document finally came from (relative links resolve against it).
+    public var effectiveURL: String
+    public var redirects: Int
+}
+
+/// A failure to fetch, in words for the admin; `temporary` unless retrying cannot help.
+public struct FeedFetchError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var detail: String?
+    public var description: String { detail.map { "\(message) (\($0))" } ?? message }
+}
+
+/// Fetches feeds; one easy handle, so connections to the same blog are reused.
+/// Not thread-safe: one owner at a time.
+public final class CurlFeedFetcher {
+    private static let globalInit: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    }()
+
+    /// `User-Agent`: Parley and its version; the site's address is added by the caller
+    /// (``FeedRequest/userAgent``), so a blog's admin knows whose reader it is.
+    public static func userAgent(site: String?) -> String {
+        "Parley/\(ParleyVersion.current) (feed reader\(site.map { "; +\($0)" } ?? ""))"
+    }
+    public static let maximumRedirects = 5
+
+    private let handle: UnsafeMutableRawPointer
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    public init() throws(FeedFetchError) {
+        guard CurlFeedFetcher.globalInit, let h = curl_easy_init() else {
+            throw FeedFetchError(message: "libcurl could not be initialised")
+        }
+        handle = h
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    public func fetch(_ request: FeedRequest) throws(FeedFetchError) -> FeedResponse {
+        let lower = request.url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            throw FeedFetchError(message: "\"\(request.url)\" is not an http:// or https:// URL")
+        }
+        var headers = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"]
+        if let etag = request.etag, !etag.isEmpty { headers.append("If-None-Match: \(etag)") }
+        if let modified = request.lastModified, !modified.isEmpty { headers.append("If-Modified-Since: \(modified)") }
+        for h in headers where h.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+            throw FeedFetchError(message: "a kept validator holds a line break: \(h.debugDescription)")
+        }
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for h in headers { list = curl_slist_append(list, h) }
+        defer { curl_slist_free_all(list) }
+
+        let sink = TransferSink()
+        sink.bodyLimit = request.maximumBytes
+        curl_easy_reset(handle)
+        setLong(CURLOPT_NOSIGNAL, 1)
+        setString(CURLOPT_URL, request.url)
+        setLong(CURLOPT_HTTPGET, 1)
+        setLong(CURLOPT_FOLLOWLOCATION, 1)
+        setLong(CURLOPT_MAXREDIRS, CurlFeedFetcher.maximumRedirects)
+        setString(CURLOPT_PROTOCOLS_STR, "http,https")
+        setString(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        // "" = every encoding this libcurl can decode (gzip, deflate…), decoded on arrival.
+        setString(CURLOPT_ACCEPT_ENCODING, "")
+        setOff(CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maximumBytes))
+        setLong(CURLOPT_CONNECTTIMEOUT, request.connectTimeoutSeconds)
+        setLong(CURLOPT_TIMEOUT, request.totalTimeoutSeconds)
+        setLong(CURLOPT_SSL_VERIFYPEER, 1)
+        setLong(CURLOPT_SSL_VERIFYHOST, 2)
+        if let ca = request.caFile, !ca.isEmpty {
+            // CAINFO replaces the default bundle; the system's directory stays trusted.
+            setString(CURLOPT_CAINFO, ca)
+            if FileManager.default.fileExists(atPath: "/etc/ssl/certs") { setString(CURLOPT_CAPATH, "/etc/ssl/certs") }
+        }
+        setString(CURLOPT_USERAGENT, request.userAgent)
+        _ = parley_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+        _ = parley_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
+            guard let ptr, let user else { return 0 }
+            let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            if sink.body.count + n > sink.bodyLimit {
+                sink.overLimit = true
+                return 0
+            }
+            ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+            }
+            return n
+        })
+        _ = parley_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
+            guard let ptr, let user else { return 0 }
+            let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            sink.lines.append(ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
+            })
+            return n
+        })
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
+            errors[0] = 0
+            _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+            let code = curl_easy_perform(handle)
+            _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+            return code
+        }
+        _ = parley_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil)
+        var status = 0
+        _ = parley_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var redirects = 0
+        _ = parley_curl_getinfo_long(handle, CURLINFO_REDIRECT_COUNT, &redirects)
+        guard code == CURLE_OK else {
+            var text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if text.isEmpty { text = String(cString: curl_easy_strerror(code)) }
+            let detail = "libcurl error \(code.rawValue): \(text)"
+            let mb = request.maximumBytes / 1_048_576
+            switch code {
+            case _ where sink.overLimit, CURLE_FILESIZE_EXCEEDED:
+                throw FeedFetchError(message: "the feed is larger than \(mb) MB; Parley reads feeds up to that size", detail: detail)
+            case CURLE_OPERATION_TIMEDOUT:
+                throw FeedFetchError(message: "no whole answer within \(request.totalTimeoutSeconds) s (connect timeout \(request.connectTimeoutSeconds) s): the server is slow or unreachable", detail: detail)
+            case CURLE_TOO_MANY_REDIRECTS:
+                throw FeedFetchError(message: "more than \(CurlFeedFetcher.maximumRedirects) redirects: point feed_url at where the feed lives now", detail: detail)
+            case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM:
+                throw FeedFetchError(message: "TLS failed: the blog's certificate is not trusted; set ca_file to the CA that signed it", detail: detail)
+            case CURLE_COULDNT_RESOLVE_HOST:
+                throw FeedFetchError(message: "the host name does not resolve: check feed_url", detail: detail)
+            case CURLE_COULDNT_CONNECT:
+                throw FeedFetchError(message: "could not connect: is the blog up and feed_url right?", detail: detail)
+            case CURLE_BAD_CONTENT_ENCODING:
+                throw FeedFetchError(message: "the server sent a compressed body that does not decompress", detail: detail)
+            default:
+                throw FeedFetchError(message: "the fetch failed", detail: detail)
+            }
+        }
+        var effective: UnsafeMutablePointer<CChar>? = nil
+        _ = parley_curl_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
+        // Header lines of every response: only the last one's count.
+        var last: [String] = []
+        for line in sink.lines {
+            if line.hasPrefix("HTTP/") { last = [] }
+            last.append(line)
+        }
+        func header(_ name: String) -> String? {
+            for line in last.reversed() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name {
+                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                    return value.isEmpty ? nil : value
+                }
+            }
+            return nil
+        }
+        return FeedResponse(status: status, body: status == 304 ? [] : sink.body, etag: header("etag"),
+                            lastModified: header("last-modified"),
+                            effectiveURL: effective.map { String(cString: $0) } ?? request.url, redirects: redirects)
+    }
+
+    private func setLong(_ option: CURLoption, _ value: Int) {
+        _ = parley_curl_setopt_long(handle, option, value)
+    }
+
+    private func setString(_ option: CURLoption, _ value: String) {
+        _ = value.withCString { parley_curl_setopt_string(handle, option, $0) }
+    }
+
+    private func setOff(_ option: CURLoption, _ value: curl_off_t) {
+        _ = parley_curl_setopt_off(handle, option, value)
+    }
+}
