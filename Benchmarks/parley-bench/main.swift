@@ -4,7 +4,7 @@ import Foundation
 
 let args = CommandLine.arguments.dropFirst()
 guard let which = args.first else {
-    print("usage: parley-bench mail [N] | build [N] | ingest [N] | ingest-cpu [N] [BATCH] | latency [N] | fanout SERVERS_DIR [N]")
+    print("usage: parley-bench mail [N] | build [N] | ingest [N] | ingest-cpu [N] [BATCH] | latency [N] | fanout SERVERS_DIR [N] | feeds DIR")
     exit(2)
 }
 switch which {
@@ -20,6 +20,8 @@ case "latency":
     do { try IngestBench.latency(Array(args.dropFirst())) } catch { print("latency benchmark failed: \(error)"); exit(1) }
 case "fanout":
     FanoutBench.run(Array(args.dropFirst()))
+case "feeds":
+    FeedBench.run(Array(args.dropFirst()))
 default:
     print("unknown benchmark \(which)")
     exit(2)
