@@ -23,6 +23,7 @@ struct FeedCommand: ParsableCommand {
             if let name = blog { blogs = [try adminCall { try relay.blog(named: name) }] }
             if blogs.isEmpty { throw CLIError("\(relay.config.path) has no [[blog]] section; see config/parley.example.toml") }
             let syncer = try adminCall { try FeedSyncer(relay: relay) }
+            syncer.logsChanges = false
             let tty = isatty(STDOUT_FILENO) != 0 && !json
             var reports: [FeedSyncReport] = []
             var failed = 0

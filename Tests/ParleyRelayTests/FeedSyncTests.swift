@@ -226,4 +226,45 @@ struct FeedSyncTests {
         #expect(try syncer.sync(blog, force: true, retryGone: true).outcome == .gone)
         #expect(feeds.count("gone/f.xml", "requests") == 2)
     }
+
+    @Test("parley feed inspect prints each fixture's expected JSON")
+    func inspectEveryFixture() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
+        let dir = TestServers.repoRoot + "/Tests/ParleyFeedTests/Fixtures"
+        let urls = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/urls.json"))) as! [String: String]
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".expected.json") }
+            .map { String($0.dropLast(".expected.json".count)) }.sorted()
+        #expect(names.count >= 16)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("parley-inspect-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for name in names {
+            let file = ["xml", "json"].map { "\(dir)/\(name).\($0)" }.first { FileManager.default.fileExists(atPath: $0) }!
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TestServers.parleyBinary)
+            p.arguments = ["feed", "inspect", file, "--url", urls[name]!]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(name)")
+            let got = try JSONSerialization.jsonObject(with: data) as? NSDictionary
+            let want = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name).expected.json"))) as? NSDictionary
+            #expect(got != nil && got == want, "\(name): parley feed inspect differs from \(name).expected.json")
+        }
+        // A document that is not a feed: a clear refusal, exit 1.
+        let html = out + "/page.html"
+        try "<!DOCTYPE html><html><body>a blog</body></html>".write(toFile: html, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestServers.parleyBinary)
+        p.arguments = ["feed", "inspect", html]
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(said.contains("not a feed: the document is an HTML page"), "\(said)")
+    }
 }

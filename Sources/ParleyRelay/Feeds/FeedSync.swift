@@ -59,6 +59,9 @@ public final class FeedSyncer {
     private let fetcher: CurlFeedFetcher
     /// Documents parsed by this syncer (a 304 must parse none).
     public private(set) var parses = 0
+    /// Whether a sync that added or changed posts logs its report line (the daemon's
+    /// log); `parley feed sync` prints the line itself.
+    public var logsChanges = true
     /// The last problem logged per blog, so each change of state is logged once.
     private var lastProblem: [String: String] = [:]
 
@@ -166,7 +169,7 @@ public final class FeedSyncer {
         report.changed = applied.changed
         report.notified = applied.notified
         recovered(blog, logger: logger)
-        if applied.added + applied.changed > 0 { logger.info("\(report.line)") }
+        if logsChanges, applied.added + applied.changed > 0 { logger.info("\(report.line)") }
         return report
     }
 
