@@ -32,7 +32,7 @@ struct FeedConversationTests {
             (name: "dawud", url: feeds.url("dawud/feed.xml"), author: "Dawud Miracle <\(dawud.address)>"),
             (name: "liz", url: feeds.url("liz/atom.xml"), author: "Liz Strauss <\(liz.address)>"),
             (name: "old", url: feeds.url("gone/old.xml"), author: "Liz Strauss <\(liz.address)>"),
-        ])
+        ], conversation: "one2one")
         try h.relay.addConversation(id: "one2one", title: "One to one", partners: [dawud, liz])
         try h.relay.subscribe(rita, post: nil, conversation: "one2one")
         try feeds.put("dawud/feed.xml", FeedSyncTests.dawudFeed([FeedSyncTests.item(1)]))

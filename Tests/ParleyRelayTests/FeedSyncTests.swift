@@ -37,7 +37,7 @@ struct FeedSyncTests {
         let feeds = try FeedServer()
         let h0 = try RelayHarness(blogs: [])
         let dawud = h0.address("dawud", "Dawud Miracle"), liz = h0.address("liz", "Liz Strauss"), reader = h0.address("reader", "Rita Reader")
-        let h = try RelayHarness(blogs: [(name: "dawud", url: feeds.url("dawud.xml"), author: "Dawud Miracle <\(dawud.address)>")])
+        let h = try RelayHarness(blogs: [(name: "dawud", url: feeds.url("dawud.xml"), author: "Dawud Miracle <\(dawud.address)>")], conversation: "one2one")
         try h.relay.addConversation(id: "one2one", title: "One to one", partners: [dawud, liz])
         try h.relay.subscribe(reader, post: nil, conversation: "one2one")
         let blog = try h.relay.blog(named: "dawud")
@@ -93,7 +93,7 @@ struct FeedSyncTests {
         let h = try RelayHarness(blogs: [
             (name: "dawud", url: feeds.url("dawud.xml"), author: "Dawud Miracle <\(dawud.address)>"),
             (name: "liz", url: feeds.url("liz/atom.xml"), author: "Liz Strauss <\(liz.address)>"),
-        ])
+        ], conversation: "one2one")
         try h.relay.addConversation(id: "one2one", title: "One to one", partners: [dawud, liz])
         let syncer = try FeedSyncer(relay: h.relay)
         let lizFeed = { (entries: String) in
@@ -266,5 +266,28 @@ struct FeedSyncTests {
         p.waitUntilExit()
         #expect(p.terminationStatus != 0)
         #expect(said.contains("not a feed: the document is an HTML page"), "\(said)")
+    }
+
+    @Test("parley check reads each feed (format, entries, newest) and names what is wrong: a missing conversation, a 410")
+    func checkReportsFeeds() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
+        let feeds = try FeedServer()
+        try feeds.put("f.xml", Self.dawudFeed([Self.item(2), Self.item(1, categories: ["cooking"])]))
+        let h = try RelayHarness(blogs: [(name: "dawud", url: feeds.url("f.xml"), author: "Dawud <dawud@example.com>"),
+                                         (name: "old", url: feeds.url("gone/f.xml"), author: "Old <old@example.com>")],
+                                 conversation: "one2one")
+        // No conversation yet: check says so, and a sync refuses to register posts outside it.
+        let before = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check1.log")
+        #expect(before.waitExit(60) != 0)
+        #expect(before.log.contains("blog dawud: conversation \"one2one\" does not exist"), "\(before.log)")
+        let refused = try FeedSyncer(relay: h.relay).sync(h.relay.blog(named: "dawud"))
+        #expect(refused.outcome == .failed && refused.problem?.contains("does not exist") == true)
+        #expect(try h.relay.store.read { try $0.postCount(blog: "dawud") } == 0)
+
+        try h.relay.addConversation(id: "one2one", title: "One to one", partners: [h.address("dawud"), h.address("liz")])
+        let after = try ParleyProcess(["check"], config: h.configPath, logPath: h.dir + "/check2.log")
+        #expect(after.waitExit(60) != 0, "the 410 blog still fails the check")
+        #expect(after.log.contains("ok    blog dawud: RSS 2.0 feed at \(feeds.url("f.xml")), 2 entries, 1 in category \"one2one\"; newest: “Letter 2 to Liz”"), "\(after.log)")
+        #expect(after.log.contains("FAIL  blog old: \(feeds.url("gone/f.xml")) answered HTTP 410 Gone"), "\(after.log)")
     }
 }

@@ -38,7 +38,8 @@ struct TestFeed {
 
 extension RelayHarness {
     /// A harness whose config has one `[[blog]]` per (name, feed URL, author).
-    init(blogs: [(name: String, url: String, author: String)], conversation: String = "one2one", category: String = "one2one",
+    /// `conversation`: the blogs' conversation (the test makes it), or none.
+    init(blogs: [(name: String, url: String, author: String)], conversation: String? = nil, category: String = "one2one",
          extra: String = "") throws {
         try self.init(edit: { toml in
             var text = toml
@@ -49,7 +50,7 @@ extension RelayHarness {
                 name = "\(b.name)"
                 feed_url = "\(b.url)"
                 author = "\(b.author)"
-                conversation = "\(conversation)"
+                \(conversation.map { "conversation = \"\($0)\"" } ?? "")
                 category = "\(category)"
                 poll_interval = "1s"
                 timeout = "3s"

@@ -105,6 +105,13 @@ public final class FeedSyncer {
             return report
         }
 
+        // Posts registered while the conversation is missing would stay outside it for good.
+        if let conversation = blog.conversation, try relay.store.read({ try $0.conversation(id: conversation) }) == nil {
+            return try fail(blog, state: state, status: nil,
+                            problem: "conversation \"\(conversation)\" does not exist; make it with `parley conversation add --id \(conversation) …` (the feed is read once it does)",
+                            report: report, logger: logger)
+        }
+
         var request = FeedRequest(url: blog.feedURL, etag: state.etag, lastModified: state.lastModified, caFile: blog.caFile,
                                   connectTimeoutSeconds: min(10, blog.timeoutSeconds), totalTimeoutSeconds: blog.timeoutSeconds,
                                   maximumBytes: FeedParser.maximumBytes)
