@@ -86,7 +86,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyCurl", "ParleyTesting"],
+        .testTarget(name: "ParleyRelayTests", dependencies: ["ParleyRelay", "ParleyMail", "ParleyStore", "ParleyCore", "ParleyCurl", "ParleyTesting",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyWebTests", dependencies: [
             "ParleyWeb", "ParleyRelay", "ParleyStore", "ParleyCore", "ParleyMail", "ParleyTesting",

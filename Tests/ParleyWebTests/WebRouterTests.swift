@@ -44,12 +44,12 @@ struct WebRouterTests {
             }
             try await client.execute(uri: "/posts/p/comments.json", method: .get) { response in
                 #expect(response.status == .ok)
-                let decoder = JSONDecoder()
-                decoder.dateDecodingStrategy = .iso8601
-                let views = try decoder.decode([CommentView].self, from: Data(buffer: response.body))
+                // Public comment objects: no address.
+                let views = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]])
                 #expect(views.count == 3)
-                #expect(views.map(\.parent) == [nil, first, reply])
-                #expect(views[2].body == "Nested twice: ευχαριστώ")
+                #expect(views.map { $0["parent"] as? Int64 } == [nil, first, reply])
+                #expect(views[2]["body"] as? String == "Nested twice: ευχαριστώ")
+                #expect(views.allSatisfy { $0["author_email"] == nil && $0["kind"] as? String == "comment" })
             }
             try await client.execute(uri: "/posts/p/comments.atom", method: .get) { response in
                 #expect(response.status == .ok)

@@ -5,7 +5,7 @@ import ParleyStore
 /// `OUTPUT_DIR/POST_ID/comments.html`, `comments.json` and `comments.atom`.
 ///
 /// The HTML and Atom come from the `comments.html` and `comments.atom` templates; the
-/// JSON holds the same objects as `parley comment list --json`. Each file is written to
+/// JSON holds public comment objects (``PublicComment``: no email address). Each file is written to
 /// a temporary name and renamed, so a web server never serves half a file.
 struct StaticViews {
     let relay: Relay
@@ -19,7 +19,7 @@ struct StaticViews {
     /// One comment as the view templates see it: every string already escaped for HTML
     /// and XML (see ``HTMLEscaping``), to be printed with `{{{…}}}`.
     private func context(_ comment: CommentView, depth: Int, commentsURL: String, postTitle: String) -> [String: Any] {
-        let name = comment.authorName ?? String(comment.authorEmail.split(separator: "@").first ?? "someone")
+        let name = PublicComment.displayName(comment.authorName)
         let bodyHTML = CommentHTML.render(comment.body)
         return [
             "id": comment.id,
@@ -98,7 +98,7 @@ struct StaticViews {
             },
         ]
         return CommentViews(html: relay.templates.render("comments.html", view),
-                            json: try Self.jsonEncoder.encode(comments),
+                            json: try Self.jsonEncoder.encode(comments.map { PublicComment($0) }),
                             atom: relay.templates.render("comments.atom", view))
     }
 
@@ -176,7 +176,7 @@ struct StaticViews {
     }
 }
 
-/// A post's published comments as the HTML page, the JSON of `comment list --json` and
+/// A post's published comments as the HTML page, the public JSON (``PublicComment``) and
 /// the Atom feed.
 public struct CommentViews: Sendable {
     public var html: String
