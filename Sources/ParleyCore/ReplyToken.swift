@@ -10,6 +10,9 @@ public enum TokenTarget: UInt8, Sendable, CaseIterable {
     case subscription = 4
     /// An outbound message: its VERP bounce address.
     case outbound = 5
+    /// A request to follow a post or a conversation by email (from a blog's follow
+    /// form), waiting for its confirmation: the link or a reply confirms it.
+    case follow = 6
 }
 
 /// A reply token: version, target, recipient and issue day, signed with the site secret.

@@ -143,7 +143,7 @@ extension Relay {
     }
 
     /// Checks a token's signature and age, and that it is of one of `kinds`.
-    private func verify(_ text: String, kinds: Set<TokenTarget>) -> Result<ReplyToken, WebRefusal> {
+    func verify(_ text: String, kinds: Set<TokenTarget>) -> Result<ReplyToken, WebRefusal> {
         let token: ReplyToken
         do {
             token = try codec.decode(text, today: today)

@@ -112,6 +112,7 @@ enum Migrations {
         registerOutbox(&migrator)
         registerViewVersion(&migrator)
         registerFeeds(&migrator)
+        registerFollow(&migrator)
         return migrator
     }
 }

@@ -16,17 +16,22 @@ public struct WebRoutes: Sendable {
     /// Called after a POST changed something (the daemon wakes its outbox, which
     /// publishes the views and sends the notifications due).
     let changed: @Sendable () -> Void
+    /// Follow-form requests per client IP (a minute) and per address (an hour).
+    let followPerIP: RateLimiter
+    let followPerAddress: RateLimiter
 
     public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {}) {
         self.relay = relay
         self.health = health
         self.metrics = metrics
         self.changed = changed
+        followPerIP = RateLimiter(limit: relay.config.followLimitPerIP, window: 60)
+        followPerAddress = RateLimiter(limit: relay.config.followLimitPerAddress, window: 3600)
     }
 
     /// The router with every route.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router() -> Router<ParleyRequestContext> {
+        let router = Router(context: ParleyRequestContext.self)
         router.get("posts/:id/comments") { _, context in try comments(context, .html) }
         router.get("posts/:id/comments.json") { _, context in try comments(context, .json) }
         router.get("posts/:id/comments.atom") { _, context in try comments(context, .atom) }
@@ -34,6 +39,9 @@ public struct WebRoutes: Sendable {
         router.post("unsubscribe/:token") { _, context in try unsubscribe(context) }
         router.get("moderate/:token") { _, context in try moderationPage(context) }
         router.post("moderate/:token") { request, context in try await moderate(request, context) }
+        router.post("subscribe") { request, context in try await follow(request, context) }
+        router.get("confirm/:token") { _, context in try confirmPage(context) }
+        router.post("confirm/:token") { _, context in try confirm(context) }
         router.get("healthz") { _, _ in healthz() }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
@@ -46,7 +54,7 @@ public struct WebRoutes: Sendable {
 
     enum Format { case html, json, atom }
 
-    func comments(_ context: BasicRequestContext, _ format: Format) throws -> Response {
+    func comments(_ context: ParleyRequestContext, _ format: Format) throws -> Response {
         // The router hands the path segment over as sent: percent-encoded.
         let raw = context.parameters.get("id") ?? ""
         let id = raw.removingPercentEncoding ?? raw
@@ -66,7 +74,7 @@ public struct WebRoutes: Sendable {
 
     // MARK: unsubscribe
 
-    func unsubscribePage(_ context: BasicRequestContext) throws -> Response {
+    func unsubscribePage(_ context: ParleyRequestContext) throws -> Response {
         switch try relay.unsubscribeScope(token: context.parameters.get("token") ?? "") {
         case let .failure(refusal): return refusalPage(refusal)
         case let .success(scope):
@@ -76,7 +84,7 @@ public struct WebRoutes: Sendable {
         }
     }
 
-    func unsubscribe(_ context: BasicRequestContext) throws -> Response {
+    func unsubscribe(_ context: ParleyRequestContext) throws -> Response {
         switch try relay.unsubscribe(token: context.parameters.get("token") ?? "") {
         case let .failure(refusal): return refusalPage(refusal)
         case let .success(scope):
@@ -95,16 +103,75 @@ public struct WebRoutes: Sendable {
         }
     }
 
+    // MARK: follow by email
+
+    /// `POST /subscribe` (`email` and one of `post`, `url`, `conversation`): the same
+    /// 202 page whatever the address, so that nobody learns who is known here; 429 with
+    /// `Retry-After` past the limits; 404 for something that is not here to follow.
+    func follow(_ request: Request, _ context: ParleyRequestContext) async throws -> Response {
+        let ip = context.remoteAddress?.ipAddress ?? "unknown"
+        if let wait = followPerIP.admit(ip) { return tooMany(wait) }
+        let body = try await request.body.collect(upTo: 8 * 1024)
+        let form = Self.formValues(String(buffer: body))
+        let target: FollowTarget
+        if let id = form["post"], !id.isEmpty { target = .post(id) }
+        else if let url = form["url"], !url.isEmpty { target = .url(url) }
+        else if let id = form["conversation"], !id.isEmpty { target = .conversation(id) }
+        else { return page(.badRequest, title: "Nothing to follow", ["message": "The form names no post or conversation."]) }
+        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        if let wait = followPerAddress.admit(email.lowercased()) { return tooMany(wait) }
+        let outcome = try relay.requestFollow(email: email, target: target)
+        switch outcome {
+        case .unknownTarget:
+            return page(.notFound, title: "Nothing to follow", ["message": "This post or conversation is not known here."])
+        case .asked:
+            changed()
+        default:
+            break
+        }
+        return page(.accepted, title: "Check your inbox", [
+            "message": "If the address can receive email, a message is on its way to it. Nothing happens until you confirm with the link in that message. You can close this page.",
+        ])
+    }
+
+    func tooMany(_ seconds: Int) -> Response {
+        var response = page(.tooManyRequests, title: "Too many requests", ["message": "Please try again in a little while."])
+        response.headers[.retryAfter] = "\(seconds)"
+        return response
+    }
+
+    func confirmPage(_ context: ParleyRequestContext) throws -> Response {
+        switch try relay.followScope(token: context.parameters.get("token") ?? "") {
+        case let .failure(refusal): return refusalPage(refusal)
+        case let .success(scope):
+            if scope.confirmed { return page(.ok, title: "Confirmed already", ["message": "This address follows \(Self.describe(scope)) already."]) }
+            return page(.ok, title: "Confirm", ["confirm": ["what": Self.describe(scope)]])
+        }
+    }
+
+    func confirm(_ context: ParleyRequestContext) throws -> Response {
+        switch try relay.confirmFollow(token: context.parameters.get("token") ?? "") {
+        case let .failure(refusal): return refusalPage(refusal)
+        case let .success(scope):
+            return page(.ok, title: "Confirmed", ["message": "This address now gets an email for \(Self.describe(scope)). Every one of them has a link to stop."])
+        }
+    }
+
+    static func describe(_ scope: FollowScope) -> String {
+        scope.kind == "post" ? "every new comment on “\(HTMLEscaping.escape(scope.title))”"
+                             : "every new post and comment of the conversation “\(HTMLEscaping.escape(scope.title))”"
+    }
+
     // MARK: moderation
 
-    func moderationPage(_ context: BasicRequestContext) throws -> Response {
+    func moderationPage(_ context: ParleyRequestContext) throws -> Response {
         switch try relay.heldComment(token: context.parameters.get("token") ?? "") {
         case let .failure(refusal): return refusalPage(refusal)
         case let .success(held): return page(.ok, title: "A comment waits for you", ["moderate": Self.context(held)])
         }
     }
 
-    func moderate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func moderate(_ request: Request, _ context: ParleyRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 16 * 1024)
         let form = Self.formValues(String(buffer: body))
         let approve: Bool

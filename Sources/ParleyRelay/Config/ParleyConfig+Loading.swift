@@ -193,6 +193,10 @@ struct ConfigReader {
                                   bounceResetAfter: bounceResetAfter, path: file)
         config.outboxRetryBase = retryBase
         config.blogs = try blogs(root)
+        if let http {
+            config.followLimitPerIP = try integer(http, "http", "follow_limit_per_ip", default: 10, minimum: 1)
+            config.followLimitPerAddress = try integer(http, "http", "follow_limit_per_address", default: 5, minimum: 1)
+        }
         return config
     }
 }

@@ -100,6 +100,10 @@ public struct ParleyConfig: Sendable {
     /// `[[blog]]`, in the file's order.
     public var blogs: [Blog] = []
     public var httpListen: String
+    /// `[http] follow_limit_per_ip` (per minute, default 10) and `follow_limit_per_address`
+    /// (per hour, default 5): follow-form requests answered before 429.
+    public var followLimitPerIP = 10
+    public var followLimitPerAddress = 5
     public var publish: Publish
     /// How long temporary SMTP failures are retried.
     public var outboxRetryFor: Duration

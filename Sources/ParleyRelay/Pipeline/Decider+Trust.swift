@@ -24,6 +24,8 @@ extension Decider {
     /// for the tokens the ordinary command handling covers.
     func trustCommand(_ command: MailCommand, token: ReplyToken, recipient: PersonRecord, mail: ReadMail, tx: StoreTransaction) throws -> InboundOutcome? {
         switch token.target {
+        case .follow:
+            return try followReply(mail, token: token, withdraw: command != .approve, tx: tx)
         case .moderation:
             guard let comment = try tx.comment(id: token.targetID) else {
                 return InboundOutcome(.rejected, "the \"\(command.rawValue)\" command refers to comment \(token.targetID), which no longer exists")
@@ -67,9 +69,29 @@ extension Decider {
             return InboundOutcome(.rejected, "a reply to a moderation request must be the single word approve or reject; comment \(comment.id!) is still \(comment.status)")
         case .post where token.recipientID == Decider.publicRecipient:
             return try publicReply(mail, postNumber: token.targetID, tx: tx)
+        case .follow:
+            return try followReply(mail, token: token, withdraw: false, tx: tx)
         default:
             return nil
         }
+    }
+
+    /// A reply to a follow confirmation from the address it was sent to confirms the
+    /// request (the round trip is the proof); `stop`, `unsubscribe` or `reject` leave it
+    /// unconfirmed. Never a comment.
+    func followReply(_ mail: ReadMail, token: ReplyToken, withdraw: Bool, tx: StoreTransaction) throws -> InboundOutcome {
+        guard let request = try tx.followRequest(id: token.targetID), let person = try tx.person(id: token.recipientID),
+              request.personId == person.id else {
+            return InboundOutcome(.rejected, "the follow request this answers (\(token.targetID)) no longer exists")
+        }
+        guard let from = mail.from, from.key == person.emailKey else {
+            return InboundOutcome(.rejected, "an answer to a follow confirmation sent to \(person.email) came from \(mail.from?.address ?? "an unknown sender"); only \(person.email) can confirm it")
+        }
+        if withdraw {
+            return InboundOutcome(.command, "\(person.email) declined follow request \(request.id!); nobody was subscribed")
+        }
+        let scope = try relay.confirm(request, tx: tx)
+        return InboundOutcome(.command, "\(person.email) confirmed follow request \(request.id!) by email: now following the \(scope.kind) “\(scope.title)”")
     }
 
     /// A reply to a post's public address: kept unconfirmed, and the sender is asked to
