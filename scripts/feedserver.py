@@ -8,7 +8,7 @@ newline to FILE atomically once listening, and serves until SIGTERM or SIGINT (e
 Standard library only. No per-request logging; a crash prints a traceback.
 
 GET /PATH serves DIR/PATH, read again on every request, with
-  Content-Type   .xml .rss .atom .rdf -> application/xml, .json -> application/feed+json,
+  Content-Type   .xml .rss .atom .rdf -> application/xml, .json -> application/feed+json, .html -> text/html,
                  anything else -> application/octet-stream
   ETag           "<first 16 hex digits of sha256 of the file's bytes>" (same for gzip)
   Last-Modified  the file's mtime
@@ -63,6 +63,7 @@ CONTENT_TYPES = {
     ".atom": "application/xml",
     ".rdf": "application/xml",
     ".json": "application/feed+json",
+    ".html": "text/html; charset=utf-8",
 }
 MIB = 1024 * 1024
 CHUNK = 64 * 1024

@@ -19,12 +19,17 @@ public struct WebRoutes: Sendable {
     /// Follow-form requests per client IP (a minute) and per address (an hour).
     let followPerIP: RateLimiter
     let followPerAddress: RateLimiter
+    /// The embed's script and stylesheet, read from the templates folder at start.
+    let embedJS: EmbedAsset?
+    let embedCSS: EmbedAsset?
 
     public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {}) {
         self.relay = relay
         self.health = health
         self.metrics = metrics
         self.changed = changed
+        embedJS = EmbedAsset(path: relay.config.publish.templatesDir + "/embed.js", type: "text/javascript; charset=utf-8")
+        embedCSS = EmbedAsset(path: relay.config.publish.templatesDir + "/embed.css", type: "text/css; charset=utf-8")
         followPerIP = RateLimiter(limit: relay.config.followLimitPerIP, window: 60)
         followPerAddress = RateLimiter(limit: relay.config.followLimitPerAddress, window: 3600)
     }
@@ -39,7 +44,15 @@ public struct WebRoutes: Sendable {
         router.post("unsubscribe/:token") { _, context in try unsubscribe(context) }
         router.get("moderate/:token") { _, context in try moderationPage(context) }
         router.post("moderate/:token") { request, context in try await moderate(request, context) }
-        router.post("subscribe") { request, context in try await follow(request, context) }
+        router.get("embed.js") { request, _ in asset(embedJS, request) }
+        router.get("embed.css") { request, _ in asset(embedCSS, request) }
+        router.get("embed/thread.json") { request, _ in try embedThread(request) }
+        router.get("comments.json") { request, _ in try commentsByURL(request) }
+        router.post("subscribe") { request, context in
+            var response = try await follow(request, context)
+            cors(&response, request)
+            return response
+        }
         router.get("confirm/:token") { _, context in try confirmPage(context) }
         router.post("confirm/:token") { _, context in try confirm(context) }
         router.get("healthz") { _, _ in healthz() }
@@ -101,6 +114,58 @@ public struct WebRoutes: Sendable {
         case let .post(_, title): "new comments on “\(HTMLEscaping.escape(title))”"
         case .everything: "anything on this site"
         }
+    }
+
+    // MARK: the embed
+
+    func asset(_ asset: EmbedAsset?, _ request: Request) -> Response {
+        guard let asset else { return Self.text(.notFound, "Not here: the templates folder has no such file.\n") }
+        var headers: HTTPFields = [.contentType: asset.type, .cacheControl: "public, max-age=86400", .eTag: asset.etag]
+        headers[HTTPFields.Element.Name("Cross-Origin-Resource-Policy")!] = "cross-origin"
+        if request.headers[.ifNoneMatch] == asset.etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+
+    /// `GET /embed/thread.json?post=ID` or `?url=PERMALINK`: the post and its public comments.
+    func embedThread(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        let id = query.get("post").flatMap { $0.isEmpty ? nil : $0 }
+        let url = query.get("url").flatMap { $0.isEmpty ? nil : $0 }
+        var response: Response
+        if let thread = try relay.embedThread(postId: id, url: url) {
+            response = Self.json(try thread.json())
+        } else {
+            response = Self.text(.notFound, "No such post here.\n")
+        }
+        cors(&response, request)
+        return response
+    }
+
+    /// `GET /comments.json?url=PERMALINK`: a post's public comments found by its permalink.
+    func commentsByURL(_ request: Request) throws -> Response {
+        var response: Response
+        if let url = request.uri.queryParameters.get("url"), let post = try relay.post(permalink: url),
+           let views = try relay.renderedComments(postId: post.id) {
+            response = Self.json(views.json)
+        } else {
+            response = Self.text(.notFound, "No post with that permalink here.\n")
+        }
+        cors(&response, request)
+        return response
+    }
+
+    static func json(_ data: Data) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=60"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// CORS for the blogs: exactly their origins and `[http] allowed_origins`, never `*`.
+    func cors(_ response: inout Response, _ request: Request) {
+        response.headers[.vary] = "Origin"
+        guard let origin = request.headers[.origin]?.lowercased(), relay.config.corsOrigins.contains(origin) else { return }
+        response.headers[.accessControlAllowOrigin] = origin
     }
 
     // MARK: follow by email
@@ -270,7 +335,7 @@ public struct WebRoutes: Sendable {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: cache]
         headers[.contentSecurityPolicy] = tokenPage
             ? "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-            : "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"
+            : "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'"
         if tokenPage {
             // The URL holds the token: never send it on as a Referer, never index it.
             headers[HTTPFields.Element.Name("Referrer-Policy")!] = "no-referrer"

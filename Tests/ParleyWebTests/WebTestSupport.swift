@@ -20,7 +20,8 @@ struct WebHarness {
     let httpPort: Int
     let servers: TestServers?
 
-    init(servers: TestServers? = nil, moderation: String = "none") throws {
+    /// `allowedOrigins`: `[http] allowed_origins` (CORS for the embed).
+    init(servers: TestServers? = nil, moderation: String = "none", allowedOrigins: [String] = []) throws {
         self.servers = servers
         user = TestServers.uniqueName("web")
         domain = "\(user).test"
@@ -63,7 +64,9 @@ struct WebHarness {
             output_dir = "\(dir)/public"
             """
         }
-        try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let origins = "allowed_origins = [\(allowedOrigins.map { "\"\($0)\"" }.joined(separator: ", "))]"
+        try toml.replacingOccurrences(of: "listen = \"127.0.0.1:\(httpPort)\"", with: "listen = \"127.0.0.1:\(httpPort)\"\n\(origins)")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try ParleyConfig.load(path: configPath, environment: [:])
         var logger = Logger(label: "web-test")
         logger.logLevel = .warning

@@ -196,6 +196,15 @@ struct ConfigReader {
         if let http {
             config.followLimitPerIP = try integer(http, "http", "follow_limit_per_ip", default: 10, minimum: 1)
             config.followLimitPerAddress = try integer(http, "http", "follow_limit_per_address", default: 5, minimum: 1)
+            if let list = http["allowed_origins"] {
+                guard let array = list.array else { throw fail("http.allowed_origins", "expected a list of origins like [\"https://blog.example.org\"]") }
+                config.allowedOrigins = try array.map { v in
+                    guard let s = v.string, let o = ConfigReader.origin(of: s), o == s.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/")) else {
+                        throw fail("http.allowed_origins", "expected web origins like \"https://blog.example.org\" (scheme and host, no path, never *), found \(v)")
+                    }
+                    return o
+                }
+            }
         }
         return config
     }

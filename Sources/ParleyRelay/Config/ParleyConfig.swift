@@ -102,6 +102,9 @@ public struct ParleyConfig: Sendable {
     public var httpListen: String
     /// `[http] follow_limit_per_ip` (per minute, default 10) and `follow_limit_per_address`
     /// (per hour, default 5): follow-form requests answered before 429.
+    /// `[http] allowed_origins`: web origins besides the blogs' that may read the
+    /// comments JSON (CORS) for the embed.
+    public var allowedOrigins: [String] = []
     public var followLimitPerIP = 10
     public var followLimitPerAddress = 5
     public var publish: Publish
@@ -118,6 +121,9 @@ public struct ParleyConfig: Sendable {
     public var bounceResetAfter: Duration = .seconds(30 * 86400)
     /// The file it was read from.
     public var path: String
+
+    /// Every web origin the embed may run on: the blogs' and `[http] allowed_origins`.
+    public var corsOrigins: Set<String> { Set(blogs.map(\.origin) + allowedOrigins) }
 }
 
 /// Who gets held for moderation.

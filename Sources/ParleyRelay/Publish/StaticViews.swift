@@ -86,6 +86,11 @@ struct StaticViews {
             "count": comments.count,
             "has_comments": !comments.isEmpty,
             "comments": rows,
+            // Without JavaScript: reply by email and follow by email (a plain form).
+            "reply_mailto": HTMLEscaping.escape("mailto:\(try relay.publicAddress(postId: post.id))?subject="
+                + ("Re: " + post.title).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!),
+            "subscribe_url": HTMLEscaping.escape("\(relay.config.site.baseURL)/subscribe"),
+            "site_origin": HTMLEscaping.escape(Self.origin(relay.config.site.baseURL)),
             // The conversation across the two blogs: the post this one answers, and those answering it.
             "has_answers": answers != nil,
             "answers_title": HTMLEscaping.escape(answers?.title ?? ""),
@@ -100,6 +105,12 @@ struct StaticViews {
         return CommentViews(html: relay.templates.render("comments.html", view),
                             json: try Self.jsonEncoder.encode(comments.map { PublicComment($0) }),
                             atom: relay.templates.render("comments.atom", view))
+    }
+
+    /// `scheme://host[:port]` of a URL (for a CSP source).
+    static func origin(_ url: String) -> String {
+        guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return "'self'" }
+        return "\(scheme)://\(host)\(c.port.map { ":\($0)" } ?? "")"
     }
 
     /// The comments page of a post, on Parley's site.
