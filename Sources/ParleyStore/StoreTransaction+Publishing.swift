@@ -90,3 +90,10 @@ extension StoreTransaction {
         try post.update(db)
     }
 }
+
+extension StoreTransaction {
+    /// Whether a post's views wait for a rewrite (its static files are behind).
+    public func viewUpdatePending(postId: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM view_updates WHERE postId = ?)"), arguments: [postId]) ?? false
+    }
+}

@@ -37,9 +37,9 @@ public struct WebRoutes: Sendable {
     /// The router with every route.
     public func router() -> Router<ParleyRequestContext> {
         let router = Router(context: ParleyRequestContext.self)
-        router.get("posts/:id/comments") { _, context in try comments(context, .html) }
-        router.get("posts/:id/comments.json") { _, context in try comments(context, .json) }
-        router.get("posts/:id/comments.atom") { _, context in try comments(context, .atom) }
+        router.get("posts/:id/comments") { request, context in try comments(request, context, .html) }
+        router.get("posts/:id/comments.json") { request, context in try comments(request, context, .json) }
+        router.get("posts/:id/comments.atom") { request, context in try comments(request, context, .atom) }
         router.get("unsubscribe/:token") { _, context in try unsubscribePage(context) }
         router.post("unsubscribe/:token") { _, context in try unsubscribe(context) }
         router.get("moderate/:token") { _, context in try moderationPage(context) }
@@ -67,22 +67,34 @@ public struct WebRoutes: Sendable {
 
     enum Format { case html, json, atom }
 
-    func comments(_ context: ParleyRequestContext, _ format: Format) throws -> Response {
+    func comments(_ request: Request, _ context: ParleyRequestContext, _ format: Format) throws -> Response {
         // The router hands the path segment over as sent: percent-encoded.
         let raw = context.parameters.get("id") ?? ""
         let id = raw.removingPercentEncoding ?? raw
-        guard let views = try relay.renderedComments(postId: id) else {
+        let view: ViewFormat = switch format {
+        case .html: .html
+        case .json: .json
+        case .atom: .atom
+        }
+        guard let found = try relay.publishedView(postId: id, view) else {
             return Self.text(.notFound, "No such post here.\n")
         }
+        var response: Response
         switch format {
-        case .html: return Self.html(.ok, views.html, cache: "public, max-age=60")
+        case .html:
+            response = Self.html(.ok, "", cache: "public, max-age=60")
         case .json:
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=60"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: views.json)))
+            response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=60"])
         case .atom:
-            return Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=60"],
-                            body: .init(byteBuffer: ByteBuffer(string: views.atom)))
+            response = Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=60"])
         }
+        response.headers[.eTag] = found.etag
+        if request.headers[.ifNoneMatch] == found.etag {
+            response.status = .notModified
+            return response
+        }
+        response.body = .init(byteBuffer: ByteBuffer(bytes: found.bytes))
+        return response
     }
 
     // MARK: unsubscribe
@@ -147,8 +159,8 @@ public struct WebRoutes: Sendable {
     func commentsByURL(_ request: Request) throws -> Response {
         var response: Response
         if let url = request.uri.queryParameters.get("url"), let post = try relay.post(permalink: url),
-           let views = try relay.renderedComments(postId: post.id) {
-            response = Self.json(views.json)
+           let view = try relay.publishedView(postId: post.id, .json) {
+            response = Self.json(Data(view.bytes))
         } else {
             response = Self.text(.notFound, "No post with that permalink here.\n")
         }

@@ -126,4 +126,35 @@ struct EmbedTests {
         daemon.signal(SIGTERM)
         #expect(daemon.waitExit(10) == 0)
     }
+
+    @Test("the HTTP views are the published files while current (ETag, 304), rendered afresh while a rewrite waits")
+    func publishedFiles() async throws {
+        let h = try WebHarness()
+        let (liz, ann) = try h.conversationAndPost()
+        try h.comment(post: "p", by: ann, "First, published")
+        let held = try h.comment(post: "p", by: liz, "Second, held", status: "pending")
+        try h.relay.store.write { try $0.requestViewUpdate(postId: "p", now: Date()) }
+        _ = try h.relay.publishPending()
+        try await WebRouterTests.app(h).test(.router) { client in
+            let first = try await client.execute(uri: "/posts/p/comments.json", method: .get)
+            let etag = try #require(first.headers[.eTag])
+            #expect(etag.hasPrefix("\"f"), "served from the published file")
+            #expect(String(buffer: first.body).contains("First, published") && !String(buffer: first.body).contains("Second"))
+            #expect(try await client.execute(uri: "/posts/p/comments.json", method: .get, headers: [.ifNoneMatch: etag]).status == .notModified)
+
+            // A new comment whose rewrite still waits: the answer is rendered now, with it.
+            try h.relay.store.write { tx in
+                var c = try #require(try tx.comment(id: held))
+                c.status = "published"
+                try tx.update(c)
+                try tx.requestViewUpdate(postId: "p", now: Date())
+            }
+            let fresh = try await client.execute(uri: "/posts/p/comments.json", method: .get)
+            #expect(String(buffer: fresh.body).contains("Second, held"))
+            #expect(fresh.headers[.eTag]?.hasPrefix("\"r") == true)
+            _ = try h.relay.publishPending()
+            let again = try await client.execute(uri: "/posts/p/comments.json", method: .get)
+            #expect(again.headers[.eTag]?.hasPrefix("\"f") == true && String(buffer: again.body).contains("Second, held"))
+        }
+    }
 }
