@@ -23,7 +23,15 @@ public struct WebRoutes: Sendable {
     let embedJS: EmbedAsset?
     let embedCSS: EmbedAsset?
 
-    public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {}) {
+    /// The clock of the rate limits (tests pass a fixed one: a loaded machine must not
+    /// stretch a burst of requests past the window).
+    let clock: @Sendable () -> Date
+    /// The published view files, kept while unchanged.
+    let published = PublishedFiles()
+
+    public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {},
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.clock = clock
         self.relay = relay
         self.health = health
         self.metrics = metrics
@@ -76,8 +84,20 @@ public struct WebRoutes: Sendable {
         case .json: .json
         case .atom: .atom
         }
-        guard let found = try relay.publishedView(postId: id, view) else {
+        let body: ByteBuffer, etag: String
+        switch try relay.publishedSource(postId: id, view) {
+        case nil:
             return Self.text(.notFound, "No such post here.\n")
+        case .file(let path)?:
+            if let (buffer, tag) = published.get(path) {
+                (body, etag) = (buffer, tag)
+            } else if let rendered = try relay.publishedView(postId: id, view) {
+                (body, etag) = (ByteBuffer(bytes: rendered.bytes), rendered.etag)
+            } else {
+                return Self.text(.notFound, "No such post here.\n")
+            }
+        case .rendered(let rendered)?:
+            (body, etag) = (ByteBuffer(bytes: rendered.bytes), rendered.etag)
         }
         var response: Response
         switch format {
@@ -88,12 +108,12 @@ public struct WebRoutes: Sendable {
         case .atom:
             response = Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=60"])
         }
-        response.headers[.eTag] = found.etag
-        if request.headers[.ifNoneMatch] == found.etag {
+        response.headers[.eTag] = etag
+        if request.headers[.ifNoneMatch] == etag {
             response.status = .notModified
             return response
         }
-        response.body = .init(byteBuffer: ByteBuffer(bytes: found.bytes))
+        response.body = .init(byteBuffer: body)
         return response
     }
 
@@ -187,7 +207,7 @@ public struct WebRoutes: Sendable {
     /// `Retry-After` past the limits; 404 for something that is not here to follow.
     func follow(_ request: Request, _ context: ParleyRequestContext) async throws -> Response {
         let ip = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = followPerIP.admit(ip) { return tooMany(wait) }
+        if let wait = followPerIP.admit(ip, now: clock()) { return tooMany(wait) }
         let body = try await request.body.collect(upTo: 8 * 1024)
         let form = Self.formValues(String(buffer: body))
         let target: FollowTarget
@@ -196,7 +216,7 @@ public struct WebRoutes: Sendable {
         else if let id = form["conversation"], !id.isEmpty { target = .conversation(id) }
         else { return page(.badRequest, title: "Nothing to follow", ["message": "The form names no post or conversation."]) }
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
-        if let wait = followPerAddress.admit(email.lowercased()) { return tooMany(wait) }
+        if let wait = followPerAddress.admit(email.lowercased(), now: clock()) { return tooMany(wait) }
         let outcome = try relay.requestFollow(email: email, target: target)
         switch outcome {
         case .unknownTarget:

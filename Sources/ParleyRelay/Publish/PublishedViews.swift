@@ -17,7 +17,23 @@ public struct PublishedView: Sendable {
     public var etag: String
 }
 
+/// Where a view's bytes are: the published file, or rendered now.
+public enum PublishedSource: Sendable {
+    case file(path: String)
+    case rendered(PublishedView)
+}
+
 extension Relay {
+    /// Where a post's view is to be read from (see ``publishedView(postId:_:)``): the
+    /// published file while no rewrite waits for the post, else rendered now.
+    public func publishedSource(postId: String, _ format: ViewFormat) throws -> PublishedSource? {
+        if StaticViews.isSafeDirectoryName(postId), try !store.read({ try $0.viewUpdatePending(postId: postId) }) {
+            let path = (config.publish.outputDir as NSString).appendingPathComponent(postId) + "/" + format.rawValue
+            if access(path, R_OK) == 0 { return .file(path: path) }
+        }
+        return try rendered(postId: postId, format).map { .rendered($0) }
+    }
+
     /// A post's view as `parley serve` answers it: the file the publish stage wrote
     /// (`OUTPUT_DIR/POST_ID/comments.*`), read as it is, when it is current (no rewrite
     /// waits for that post); else rendered from the database now. Rendering a thread of
@@ -28,6 +44,10 @@ extension Relay {
             let path = (config.publish.outputDir as NSString).appendingPathComponent(postId) + "/" + format.rawValue
             if let file = Self.readFile(path) { return file }
         }
+        return try rendered(postId: postId, format)
+    }
+
+    private func rendered(postId: String, _ format: ViewFormat) throws -> PublishedView? {
         guard let views = try renderedComments(postId: postId) else { return nil }
         let bytes: [UInt8]
         switch format {
@@ -41,7 +61,7 @@ extension Relay {
     }
 
     /// A file's bytes and an ETag from its size and modification time; nil if unreadable.
-    static func readFile(_ path: String) -> PublishedView? {
+    public static func readFile(_ path: String) -> PublishedView? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
