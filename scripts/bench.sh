@@ -63,3 +63,6 @@ for run in 1 2 3; do
     /usr/bin/python3 -c 'import sys; run, parley, flush, start, end = sys.argv[1:]; rate = 1000 / (float(end) - float(start)); print("run %s: parley end to end %s msgs/s (flush alone %s), smtp-source %.0f msgs/s: ratio %.2f (target >= 0.70)" % (run, parley, flush, rate, float(parley) / rate))' \
         "$run" "$parley" "$flush" "$start" "$end"
 done
+
+echo "== HTTP: GET /posts/{id}/comments.json of a 200-comment post, parley serve beside nginx serving the same bytes as a static file (wrk, same run)"
+bash scripts/bench-http.sh

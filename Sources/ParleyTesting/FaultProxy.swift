@@ -46,7 +46,8 @@ public final class FaultProxy {
     public var events: String { (try? String(contentsOfFile: controlDir + "/events.log", encoding: .utf8)) ?? "" }
 
     public func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        // SIGKILL: Process from a test worker thread inherits its blocked SIGTERM.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         _ = TestServers.eventually(timeout: 5) { !process.isRunning }
     }
 

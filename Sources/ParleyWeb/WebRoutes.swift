@@ -28,10 +28,12 @@ public struct WebRoutes: Sendable {
     let clock: @Sendable () -> Date
     /// The published view files, kept while unchanged.
     let published = PublishedFiles()
+    let pendingViews: PendingViews
 
     public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {},
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: @escaping @Sendable () -> Date = { Date() }, pendingViewsMaxAge: TimeInterval = 0.1) {
         self.clock = clock
+        pendingViews = PendingViews(maximumAge: pendingViewsMaxAge)
         self.relay = relay
         self.health = health
         self.metrics = metrics
@@ -85,7 +87,7 @@ public struct WebRoutes: Sendable {
         case .atom: .atom
         }
         let body: ByteBuffer, etag: String
-        switch try relay.publishedSource(postId: id, view) {
+        switch try relay.publishedSource(postId: id, view, pending: pendingViews.current(relay)) {
         case nil:
             return Self.text(.notFound, "No such post here.\n")
         case .file(let path)?:

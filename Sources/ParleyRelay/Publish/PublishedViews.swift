@@ -24,10 +24,18 @@ public enum PublishedSource: Sendable {
 }
 
 extension Relay {
+    /// The posts whose views wait for a rewrite.
+    public func pendingViews() throws -> Set<String> {
+        try Set(store.read { try $0.pendingViewUpdates() }.map(\.postId))
+    }
+
     /// Where a post's view is to be read from (see ``publishedView(postId:_:)``): the
     /// published file while no rewrite waits for the post, else rendered now.
-    public func publishedSource(postId: String, _ format: ViewFormat) throws -> PublishedSource? {
-        if StaticViews.isSafeDirectoryName(postId), try !store.read({ try $0.viewUpdatePending(postId: postId) }) {
+    /// `pending`: the posts whose rewrite waits, when the caller knows them (the HTTP
+    /// server reads them at most every 100 ms); else they are read now.
+    public func publishedSource(postId: String, _ format: ViewFormat, pending: Set<String>? = nil) throws -> PublishedSource? {
+        let waits = try pending.map { $0.contains(postId) } ?? store.read { try $0.viewUpdatePending(postId: postId) }
+        if StaticViews.isSafeDirectoryName(postId), !waits {
             let path = (config.publish.outputDir as NSString).appendingPathComponent(postId) + "/" + format.rawValue
             if access(path, R_OK) == 0 { return .file(path: path) }
         }
