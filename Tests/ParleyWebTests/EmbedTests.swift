@@ -159,4 +159,71 @@ struct EmbedTests {
             #expect(again.headers[.eTag]?.hasPrefix("\"f") == true && String(buffer: again.body).contains("Second, held"))
         }
     }
+
+    @Test("headless Chromium: a reader follows from the embed's form; the confirmation reaches the sink, its page's button confirms, the next comment reaches the reader",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: BrowserTests.chromium),
+                   "no Chromium at /usr/bin/chromium (apt-get install chromium, or set PARLEY_CHROMIUM)"))
+    func followInChromium() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
+        let blog = try FeedServer()
+        let origin = "http://127.0.0.1:\(blog.port)"
+        let h = try WebHarness(servers: TestServers.shared, allowedOrigins: [origin])
+        let (liz, ann) = try h.conversationAndPost()
+        try h.comment(post: "p", by: ann, "A first comment.")
+        let rita = "rita-\(UInt32.random(in: 0...UInt32.max))@\(h.domain)"
+        let parley = h.baseURL
+        // The reader, played by a script of the blog's own: it waits for the embed, types
+        // the address and presses the button, as a person would.
+        try blog.put("reader.js", """
+            (function () {
+              function go() {
+                var input = document.querySelector(".parley-follow input[type=email]");
+                if (!input) { setTimeout(go, 50); return; }
+                input.value = "\(rita)";
+                document.querySelector(".parley-follow button").click();
+              }
+              go();
+            })();
+            """)
+        try blog.put("post.html", """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' \(parley); style-src \(parley); connect-src \(parley); base-uri 'none'">
+            <title>On trust</title></head>
+            <body><div data-parley-post="p"></div>
+            <script src="\(parley)/embed.js" defer></script>
+            <script src="reader.js" defer></script>
+            </body></html>
+            """)
+        let daemon = try ParleyProcess(["serve"], config: h.configPath, logPath: h.dir + "/serve.log")
+        defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
+        #expect(daemon.waitHTTP(port: h.httpPort), "\(daemon.log)")
+
+        let dom = try BrowserTests.chromium(["--dump-dom", "--virtual-time-budget=8000"], url: blog.url("post.html"),
+                                            profile: h.dir + "/chromium-follow")
+        #expect(dom.contains("Check your inbox"), "the form's answer: \(dom.suffix(1500))")
+        let arrived = TestServers.eventually(timeout: 30) { !h.servers!.sunk(to: rita).isEmpty }
+        try #require(arrived, "no confirmation email reached the sink: \(daemon.log.suffix(1500))")
+        let mail = h.servers!.sunk(to: rita)[0].text
+        let token = try #require(mail.range(of: #"/confirm/([a-z2-7]+)"#, options: .regularExpression)
+            .map { String(mail[$0].dropFirst("/confirm/".count)) })
+        #expect(try h.relay.subscriberViews().filter { $0.email == rita }.isEmpty, "nobody follows before confirming")
+
+        // The confirmation page, in the browser: its button; pressing it is its form's POST.
+        let page = try BrowserTests.chromium(["--dump-dom"], url: "\(parley)/confirm/\(token)", profile: h.dir + "/chromium-confirm")
+        #expect(page.contains("<form class=\"actions\" method=\"post\">") && page.contains("id=\"confirm\""), "\(page.prefix(1500))")
+        #expect(try h.relay.subscriberViews().filter { $0.email == rita }.isEmpty, "loading the page confirms nothing")
+        let pressed = try HTTP.request("POST", port: h.httpPort, path: "/confirm/\(token)", body: "")
+        #expect(pressed.status == 200 && pressed.text.contains("now gets an email"))
+
+        // The next comment reaches the new follower.
+        let held = try h.comment(post: "p", by: liz, "Welcome, Rita.", status: "pending")
+        try h.relay.moderate(commentId: held, approve: true)
+        let notified = TestServers.eventually(timeout: 30) {
+            h.servers!.sunk(to: rita).contains { $0.text.contains("Welcome, Rita.") }
+        }
+        #expect(notified, "the follower got no notification of the next comment: \(daemon.log.suffix(1500))")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(10) == 0)
+    }
 }
