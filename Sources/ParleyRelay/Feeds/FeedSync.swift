@@ -41,7 +41,7 @@ public struct FeedSyncReport: Sendable, Equatable, Encodable {
     public var line: String {
         switch outcome {
         case .updated:
-            return "\(blog): \(entries) entries; \(added) new post(s), \(changed) updated, \(notified) notification(s) queued\(silent ? " (first sync: registered silently)" : "")"
+            return "\(blog): \(entries) entr\(entries == 1 ? "y" : "ies"); \(added) new post(s), \(changed) updated, \(notified) notification(s) queued\(silent ? " (first sync: registered silently)" : "")"
         case .notModified: return "\(blog): not modified (304)"
         case .waiting: return "\(blog): backing off after failures; next attempt \(nextAttempt.map(FeedDate.iso8601) ?? "soon")"
         case .gone: return "\(blog): the feed is gone (410); not fetched until feed_url changes or `parley feed sync --blog \(blog)` is run"
