@@ -1,4 +1,4 @@
-// HTTP GET through libcurl 7.88, for blog feeds: conditional (ETag / Last-Modified),
+// HTTP GET through libcurl 7.88 (on a ``CurlHandle``), for blog feeds: conditional (ETag / Last-Modified),
 // compressed, redirects followed (at most 5, http and https only), a size limit, connect
 // and total timeouts, TLS verified with the system CAs and an optional extra bundle.
 import CCurl
@@ -46,13 +46,9 @@ public struct FeedFetchError: Error, Sendable, CustomStringConvertible {
     public var description: String { detail.map { "\(message) (\($0))" } ?? message }
 }
 
-/// Fetches feeds; one easy handle, so connections to the same blog are reused.
-/// Not thread-safe: one owner at a time.
+/// Fetches feeds; one easy handle (``CurlHandle``), so connections to the same blog are
+/// reused. Not thread-safe: one owner at a time.
 public final class CurlFeedFetcher {
-    private static let globalInit: Bool = {
-        curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
-    }()
-
     /// `User-Agent`: Parley and its version; the site's address is added by the caller
     /// (``FeedRequest/userAgent``), so a blog's admin knows whose reader it is.
     public static func userAgent(site: String?) -> String {
@@ -60,18 +56,14 @@ public final class CurlFeedFetcher {
     }
     public static let maximumRedirects = 5
 
-    private let handle: UnsafeMutableRawPointer
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    private let curl: CurlHandle
 
     public init() throws(FeedFetchError) {
-        guard CurlFeedFetcher.globalInit, let h = curl_easy_init() else {
-            throw FeedFetchError(message: "libcurl could not be initialised")
+        do {
+            curl = try CurlHandle()
+        } catch {
+            throw FeedFetchError(message: error.message)
         }
-        handle = h
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
     }
 
     public func fetch(_ request: FeedRequest) throws(FeedFetchError) -> FeedResponse {
@@ -89,70 +81,33 @@ public final class CurlFeedFetcher {
         for h in headers { list = curl_slist_append(list, h) }
         defer { curl_slist_free_all(list) }
 
-        let sink = TransferSink()
-        sink.bodyLimit = request.maximumBytes
-        curl_easy_reset(handle)
-        setLong(CURLOPT_NOSIGNAL, 1)
-        setString(CURLOPT_URL, request.url)
-        setLong(CURLOPT_HTTPGET, 1)
-        setLong(CURLOPT_FOLLOWLOCATION, 1)
-        setLong(CURLOPT_MAXREDIRS, CurlFeedFetcher.maximumRedirects)
-        setString(CURLOPT_PROTOCOLS_STR, "http,https")
-        setString(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        curl.resetOptions()
+        curl.set(CURLOPT_HTTPGET, 1)
+        curl.set(CURLOPT_FOLLOWLOCATION, 1)
+        curl.set(CURLOPT_MAXREDIRS, CurlFeedFetcher.maximumRedirects)
+        curl.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        curl.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         // "" = every encoding this libcurl can decode (gzip, deflate…), decoded on arrival.
-        setString(CURLOPT_ACCEPT_ENCODING, "")
-        setOff(CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maximumBytes))
-        setLong(CURLOPT_CONNECTTIMEOUT, request.connectTimeoutSeconds)
-        setLong(CURLOPT_TIMEOUT, request.totalTimeoutSeconds)
-        setLong(CURLOPT_SSL_VERIFYPEER, 1)
-        setLong(CURLOPT_SSL_VERIFYHOST, 2)
+        curl.set(CURLOPT_ACCEPT_ENCODING, "")
+        curl.set(CURLOPT_MAXFILESIZE_LARGE, offset: curl_off_t(request.maximumBytes))
+        curl.set(CURLOPT_CONNECTTIMEOUT, request.connectTimeoutSeconds)
+        curl.set(CURLOPT_TIMEOUT, request.totalTimeoutSeconds)
+        curl.set(CURLOPT_SSL_VERIFYPEER, 1)
+        curl.set(CURLOPT_SSL_VERIFYHOST, 2)
         if let ca = request.caFile, !ca.isEmpty {
             // CAINFO replaces the default bundle; the system's directory stays trusted.
-            setString(CURLOPT_CAINFO, ca)
-            if FileManager.default.fileExists(atPath: "/etc/ssl/certs") { setString(CURLOPT_CAPATH, "/etc/ssl/certs") }
+            curl.set(CURLOPT_CAINFO, ca)
+            if FileManager.default.fileExists(atPath: "/etc/ssl/certs") { curl.set(CURLOPT_CAPATH, "/etc/ssl/certs") }
         }
-        setString(CURLOPT_USERAGENT, request.userAgent)
-        _ = parley_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
-        let context = Unmanaged.passUnretained(sink).toOpaque()
-        _ = parley_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-        _ = parley_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
-        _ = parley_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
-            guard let ptr, let user else { return 0 }
-            let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
-            let n = size * count
-            if sink.body.count + n > sink.bodyLimit {
-                sink.overLimit = true
-                return 0
-            }
-            ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
-                sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
-            }
-            return n
-        })
-        _ = parley_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
-            guard let ptr, let user else { return 0 }
-            let sink = Unmanaged<TransferSink>.fromOpaque(user).takeUnretainedValue()
-            let n = size * count
-            sink.lines.append(ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
-            })
-            return n
-        })
-        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
-            errors[0] = 0
-            _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-            let code = curl_easy_perform(handle)
-            _ = parley_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
-            return code
-        }
-        _ = parley_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil)
-        var status = 0
-        _ = parley_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        var redirects = 0
-        _ = parley_curl_getinfo_long(handle, CURLINFO_REDIRECT_COUNT, &redirects)
+        curl.set(CURLOPT_USERAGENT, request.userAgent)
+        curl.set(CURLOPT_HTTPHEADER, list: list)
+        defer { curl.set(CURLOPT_HTTPHEADER, list: nil) }
+
+        let sink = TransferSink()
+        sink.bodyLimit = request.maximumBytes
+        let (code, text) = curl.perform(url: request.url, customRequest: nil, sink: sink)
+        let status = curl.responseCode
         guard code == CURLE_OK else {
-            var text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            if text.isEmpty { text = String(cString: curl_easy_strerror(code)) }
             let detail = "libcurl error \(code.rawValue): \(text)"
             let mb = request.maximumBytes / 1_048_576
             switch code {
@@ -174,8 +129,6 @@ public final class CurlFeedFetcher {
                 throw FeedFetchError(message: "the fetch failed", detail: detail)
             }
         }
-        var effective: UnsafeMutablePointer<CChar>? = nil
-        _ = parley_curl_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
         // Header lines of every response: only the last one's count.
         var last: [String] = []
         for line in sink.lines {
@@ -193,19 +146,7 @@ public final class CurlFeedFetcher {
             return nil
         }
         return FeedResponse(status: status, body: status == 304 ? [] : sink.body, etag: header("etag"),
-                            lastModified: header("last-modified"),
-                            effectiveURL: effective.map { String(cString: $0) } ?? request.url, redirects: redirects)
-    }
-
-    private func setLong(_ option: CURLoption, _ value: Int) {
-        _ = parley_curl_setopt_long(handle, option, value)
-    }
-
-    private func setString(_ option: CURLoption, _ value: String) {
-        _ = value.withCString { parley_curl_setopt_string(handle, option, $0) }
-    }
-
-    private func setOff(_ option: CURLoption, _ value: curl_off_t) {
-        _ = parley_curl_setopt_off(handle, option, value)
+                            lastModified: header("last-modified"), effectiveURL: curl.effectiveURL ?? request.url,
+                            redirects: curl.redirectCount)
     }
 }

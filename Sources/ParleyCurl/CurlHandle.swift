@@ -83,6 +83,45 @@ final class CurlHandle {
         for (option, value) in extra { set(option, value) }
     }
 
+    /// Every option back to libcurl's defaults, for a handle whose requests differ in
+    /// their options (feeds: each blog its own CA file); the connection cache, in the
+    /// share object, stays. A handle past the limits of ``resetIfNeeded()`` is replaced.
+    func resetOptions() {
+        options = nil
+        extra = []
+        if headerBytes > 16 * 1024 || performs >= 200, let fresh = curl_easy_init() {
+            curl_easy_cleanup(handle)
+            handle = fresh
+            headerBytes = 0
+            performs = 0
+        } else {
+            curl_easy_reset(handle)
+        }
+        _ = parley_curl_setopt_pointer(handle, CURLOPT_SHARE, share)
+    }
+
+    func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) {
+        _ = parley_curl_setopt_slist(handle, option, list)
+    }
+
+    func set(_ option: CURLoption, offset: curl_off_t) {
+        _ = parley_curl_setopt_off(handle, option, offset)
+    }
+
+    /// Redirects followed by the last transfer.
+    var redirectCount: Int {
+        var n = 0
+        _ = parley_curl_getinfo_long(handle, CURLINFO_REDIRECT_COUNT, &n)
+        return n
+    }
+
+    /// The URL the last transfer ended at (after redirects).
+    var effectiveURL: String? {
+        var url: UnsafeMutablePointer<CChar>? = nil
+        _ = parley_curl_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &url)
+        return url.map { String(cString: $0) }
+    }
+
     func set(_ option: CURLoption, _ value: String?) {
         // libcurl copies strings passed to setopt (since 7.17), so a temporary is fine.
         if let value {

@@ -159,7 +159,6 @@ struct FeedSyncTests {
         #expect(feeds.count("dawud.xml", "304") == 3)
         #expect((feeds.stats("dawud.xml")["if_none_match"] as? String)?.hasPrefix("\"") == true)
         #expect((feeds.stats("dawud.xml")["user_agent"] as? String)?.hasPrefix("Parley/\(ParleyVersion.current)") == true)
-        // A changed feed is fetched and read again.
         try feeds.put("dawud.xml", Self.dawudFeed([Self.item(2), Self.item(1)]))
         let r = try syncer.sync(blog, force: true)
         #expect(r.outcome == .updated && r.added == 1 && syncer.parses == parses + 1)
