@@ -54,3 +54,17 @@ extension StoreTransaction {
         return out
     }
 }
+
+extension StoreTransaction {
+    /// Empties the bytes of notifications sent (or failed) before `cutoff`; the rows, and
+    /// with them the threading of later replies, stay. Returns how many were emptied.
+    @discardableResult
+    public func pruneSentBytes(before cutoff: Date) throws -> Int {
+        try db.execute(sql: """
+            UPDATE outbound_raw SET raw = x''
+            WHERE length(raw) > 0 AND outboundId IN (
+                SELECT id FROM outbound_messages WHERE status IN ('sent', 'failed') AND ifnull(sentAt, createdAt) < ?)
+            """, arguments: [StoreDate.text(cutoff)])
+        return db.changesCount
+    }
+}

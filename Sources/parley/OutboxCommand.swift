@@ -6,7 +6,25 @@ import ParleyStore
 /// `parley outbox …`
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "outbox", abstract: "The durable outbox of notifications.",
-                                                    subcommands: [Flush.self, List.self, Retry.self])
+                                                    subcommands: [Flush.self, List.self, Retry.self, Prune.self])
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Empty the bytes of notifications sent or failed longer ago than [outbox] keep_sent (180d), then exit.",
+            discussion: "The rows stay (replies to them still thread); the bytes, which replies are read against, go. The daemon does this every hour.")
+        @OptionGroup var options: ConfigOption
+        @Option(name: .customLong("older-than"), help: "Instead of keep_sent, e.g. \"90d\".") var olderThan: String?
+
+        func run() throws {
+            let relay = try options.relay()
+            var age: Duration?
+            if let text = olderThan {
+                guard let d = ConfigValues.duration(text) else { throw CLIError("--older-than: expected a duration like \"90d\", found \"\(text)\"") }
+                age = d
+            }
+            print("emptied the bytes of \(try relay.pruneOutbox(olderThan: age)) notification(s)")
+        }
+    }
 
     struct Flush: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send everything due now, then exit.")

@@ -192,6 +192,7 @@ struct ConfigReader {
                                   publish: publish, outboxRetryFor: retryFor, bounceThreshold: bounceThreshold,
                                   bounceResetAfter: bounceResetAfter, path: file)
         config.outboxRetryBase = retryBase
+        config.outboxKeepSent = try outbox.map { try duration($0, "outbox", "keep_sent", default: "180d") } ?? .seconds(180 * 86400)
         config.blogs = try blogs(root)
         if let http {
             config.followLimitPerIP = try integer(http, "http", "follow_limit_per_ip", default: 10, minimum: 1)

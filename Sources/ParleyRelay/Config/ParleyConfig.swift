@@ -113,6 +113,10 @@ public struct ParleyConfig: Sendable {
     /// The first wait after a temporary refusal (`[outbox] retry_base`, default 1 min),
     /// doubled after each further one.
     public var outboxRetryBase: Duration = .seconds(60)
+    /// `[outbox] keep_sent` (default 180 days): how long the bytes of a sent (or failed)
+    /// notification are kept, so that a reply can be read against what it answers; then
+    /// the daemon (hourly) and `parley outbox prune` empty them. The row stays.
+    public var outboxKeepSent: Duration = .seconds(180 * 86400)
     /// `[outbox] bounce_threshold`: hard bounces (counted since the score last reset)
     /// after which a person's notifications are suspended.
     public var bounceThreshold: Int = 3

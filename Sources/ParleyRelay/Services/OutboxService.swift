@@ -28,7 +28,18 @@ public struct OutboxService: Service {
     func loop() {
         var lastProblem: String?
         let connection = ConnectionRetry()
+        var lastPrune = Date.distantPast
         while !wake.isStopped {
+            // Hourly: the bytes of notifications older than `[outbox] keep_sent` go.
+            if Date().timeIntervalSince(lastPrune) >= 3600 {
+                lastPrune = Date()
+                do {
+                    let n = try relay.pruneOutbox()
+                    if n > 0 { relay.logger.info("outbox: emptied the bytes of \(n) notification(s) sent longer ago than keep_sent") }
+                } catch {
+                    relay.logger.error("outbox: pruning failed: \(error)")
+                }
+            }
             do {
                 let summary = try relay.flushOutbox(connection: connection)
                 RelayMetrics.flush(summary)
