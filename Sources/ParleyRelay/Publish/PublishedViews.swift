@@ -15,6 +15,14 @@ public enum ViewFormat: String, Sendable {
 public struct PublishedView: Sendable {
     public var bytes: [UInt8]
     public var etag: String
+
+    /// FNV-1a (64 bits) of the bytes, in hex: for ETags, which only have to change when
+    /// the bytes do.
+    public static func contentHash(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
 }
 
 /// Where a view's bytes are: the published file, or rendered now.
@@ -63,9 +71,7 @@ extension Relay {
         case .json: bytes = Array(views.json)
         case .atom: bytes = Array(views.atom.utf8)
         }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return PublishedView(bytes: bytes, etag: "\"r\(String(hash, radix: 16))\"")
+        return PublishedView(bytes: bytes, etag: "\"r\(PublishedView.contentHash(bytes))\"")
     }
 
     /// A file's bytes and an ETag from its size and modification time; nil if unreadable.

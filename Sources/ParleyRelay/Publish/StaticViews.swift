@@ -109,8 +109,7 @@ struct StaticViews {
 
     /// `scheme://host[:port]` of a URL (for a CSP source).
     static func origin(_ url: String) -> String {
-        guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return "'self'" }
-        return "\(scheme)://\(host)\(c.port.map { ":\($0)" } ?? "")"
+        ConfigReader.origin(of: url) ?? "'self'"
     }
 
     /// The comments page of a post, on Parley's site.
