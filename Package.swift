@@ -34,6 +34,9 @@ let package = Package(
         // Reading blog feeds (RSS 2.0, RSS 1.0, Atom 1.0 with libxml2; JSON Feed with
         // Foundation); HTML to text through ParleyMail.
         .target(name: "ParleyFeed", dependencies: ["ParleyMail", "CLibXML2"]),
+        // Webmention (W3C): reading a source page (links, microformats2 h-entry) and
+        // discovering an endpoint; HTML through ParleyMail's parser.
+        .target(name: "ParleyWebmention", dependencies: ["ParleyMail", "ParleyFeed"]),
         // IMAP, SMTP and HTTP over libcurl; the only importer of CCurl.
         .target(name: "ParleyCurl", dependencies: [
             "ParleyCore", "CCurl",
@@ -46,7 +49,7 @@ let package = Package(
         ]),
         // The pipeline, the services, configuration and wiring.
         .target(name: "ParleyRelay", dependencies: [
-            "ParleyCore", "ParleyMail", "ParleyFeed", "ParleyCurl", "ParleyStore",
+            "ParleyCore", "ParleyMail", "ParleyFeed", "ParleyWebmention", "ParleyCurl", "ParleyStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ParleyMailTests", dependencies: ["ParleyMail", "ParleyTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParleyFeedTests", dependencies: ["ParleyFeed", "ParleyTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParleyWebmentionTests", dependencies: ["ParleyWebmention"]),
         .testTarget(name: "ParleyCurlTests", dependencies: ["ParleyCurl", "ParleyTesting"]),
         .testTarget(name: "ParleyStoreTests", dependencies: [
             "ParleyStore",

@@ -4,7 +4,7 @@
 import CLibXML2
 
 /// Parses HTML into an `HTMLNode` tree using libxml2's error-recovering HTML parser.
-enum HTMLDocumentParser {
+package enum HTMLDocumentParser {
     /// Elements nested deeper than this are flattened: their wrapper is dropped and their
     /// children are attached to the ancestor at this depth, so later recursive walks stay
     /// shallow whatever the input. (libxml2 itself stops building the tree at depth 256
@@ -32,7 +32,9 @@ enum HTMLDocumentParser {
     /// Parses `html` (already decoded to UTF-8) and returns a synthetic root element
     /// (named `#root`) whose children are the document's top-level nodes.
     /// Returns an empty root when the input is empty or libxml2 yields no document.
-    static func parse(_ html: String) -> HTMLNode {
+    /// `keepingHead`: `head` and `title` are copied too (a web page's `<link>` elements),
+    /// only scripts, styles and other unrendered content are left out.
+    package static func parse(_ html: String, keepingHead: Bool = false) -> HTMLNode {
         _ = libraryInitialised
         let root = HTMLNode(element: "#root")
         // libxml2 would stop at a NUL byte (a stray one must not hide the rest) and takes an Int32 length.
@@ -47,13 +49,13 @@ enum HTMLDocumentParser {
         }
         guard let document else { return root }
         defer { xmlFreeDoc(document) }
-        copyTree(from: document, into: root)
+        copyTree(from: document, into: root, dropped: keepingHead ? droppedElements.subtracting(["head", "title"]) : droppedElements)
         return root
     }
 
     /// Walks libxml2's tree without recursion (following `children`/`next`/`parent` links)
     /// and mirrors it below `root`, flattening beyond `maximumDepth`.
-    private static func copyTree(from document: htmlDocPtr, into root: HTMLNode) {
+    private static func copyTree(from document: htmlDocPtr, into root: HTMLNode, dropped: Set<String>) {
         var parents: [HTMLNode] = [root]
         // One entry per libxml level below the document: whether that level pushed onto `parents`.
         var pushedAtLevel: [Bool] = []
@@ -70,7 +72,7 @@ enum HTMLDocumentParser {
                 if name == "p", parents.contains(where: { $0.name == "p" }) {
                     name = "o:p"
                 }
-                if !droppedElements.contains(name) {
+                if !dropped.contains(name) {
                     descend = node.pointee.children != nil
                     if parents.count <= maximumDepth {
                         let element = HTMLNode(element: name, attributes: attributes(of: node))

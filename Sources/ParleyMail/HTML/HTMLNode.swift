@@ -5,9 +5,9 @@
 ///
 /// Nesting is bounded (see `HTMLDocumentParser.maximumDepth`), so code walking this tree
 /// recursively cannot overflow the stack.
-final class HTMLNode {
+package final class HTMLNode {
     /// What the node is.
-    enum Kind: Equatable {
+    package enum Kind: Equatable {
         /// An element such as `div` or `a`.
         case element
         /// Character data, entities already decoded.
@@ -15,15 +15,15 @@ final class HTMLNode {
     }
 
     /// Element or text.
-    let kind: Kind
+    package let kind: Kind
     /// Lower-cased tag name for elements; empty for text.
-    let name: String
+    package let name: String
     /// Attributes with lower-cased names; empty for text.
-    let attributes: [String: String]
+    package let attributes: [String: String]
     /// The decoded character data of a text node; empty for elements.
-    let text: String
+    package let text: String
     /// Child nodes in document order.
-    var children: [HTMLNode]
+    package var children: [HTMLNode]
 
     /// Creates an element node.
     init(element name: String, attributes: [String: String] = [:], children: [HTMLNode] = []) {
@@ -44,12 +44,12 @@ final class HTMLNode {
     }
 
     /// Whether this is an element with the given (lower-case) tag name.
-    func isElement(_ tag: String) -> Bool {
+    package func isElement(_ tag: String) -> Bool {
         kind == .element && name == tag
     }
 
     /// The whitespace-separated tokens of the `class` attribute.
-    var classes: [Substring] {
+    package var classes: [Substring] {
         guard let value = attributes["class"] else { return [] }
         // ASCII (nearly every class attribute): split on the bytes, which is the same split
         // (each ASCII byte is a Character; CR LF gives an empty piece, omitted either way).
@@ -61,7 +61,7 @@ final class HTMLNode {
     }
 
     /// Whether the `class` attribute contains `token` exactly.
-    func hasClass(_ token: String) -> Bool {
+    package func hasClass(_ token: String) -> Bool {
         classes.contains { $0 == token }
     }
 
@@ -90,7 +90,7 @@ final class HTMLNode {
 
     /// All text below this node with whitespace collapsed to single spaces and trimmed
     /// (like a browser's rendering of inline content, ignoring block structure).
-    var collapsedText: String {
+    package var collapsedText: String {
         var pieces: [String] = []
         appendText(to: &pieces)
         var result = ""

@@ -7,7 +7,7 @@
 import Foundation
 
 /// Turns an `HTMLNode` tree into plain text.
-struct HTMLTextRenderer {
+package struct HTMLTextRenderer {
     /// Elements that start and end a line.
     static let blockElements: Set<String> = [
         "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div",
@@ -59,7 +59,7 @@ struct HTMLTextRenderer {
     /// Renders `node` and returns the cleaned-up text (trailing spaces removed, at most
     /// one blank line in a row, trimmed). `prose`: without list markers and without the
     /// `<URL>` written after a link's text.
-    static func render(_ node: HTMLNode, prose: Bool = false) -> String {
+    package static func render(_ node: HTMLNode, prose: Bool = false) -> String {
         var renderer = HTMLTextRenderer()
         renderer.prose = prose
         renderer.visit(node)
