@@ -7,8 +7,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tmp="$(mktemp -d)"
 pid=""
+hang_pid=""  # a curl held by /hang/
 
 cleanup() {
+    if [[ -n "$hang_pid" ]] && kill -0 "$hang_pid" 2>/dev/null; then
+        kill -TERM "$hang_pid" 2>/dev/null || true
+        wait "$hang_pid" 2>/dev/null || true
+    fi
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
@@ -142,6 +147,90 @@ rc=0; out="$(curl -sS -o "$tmp/drip" -w '%{http_code}' --max-time 2.5 "$base/dri
 size="$(stat -c %s "$tmp/drip")"
 [[ "$size" -ge 1 && "$size" -le 3 ]] || fail "/drip delivered $size bytes in 2.5 s, expected 1-3"
 
+# sidecar headers: added to the 200 and the 304, Content-Type replaced, bad line 500
+printf '<html><head><title>page</title></head><body>page</body></html>\n' >"$tmp/root/page.html"
+printf 'Link: </receive/side>; rel="webmention"\n\nX-Sidecar: yes, a value\r\nContent-Type: application/xhtml+xml\n' \
+    >"$tmp/root/page.html.headers"
+code="$(fetch /page.html)"
+[[ "$code" == 200 ]] || fail "GET /page.html: status $code"
+[[ "$(header Link)" == '</receive/side>; rel="webmention"' ]] || fail "sidecar: Link '$(header Link)'"
+[[ "$(header X-Sidecar)" == "yes, a value" ]] || fail "sidecar: X-Sidecar '$(header X-Sidecar)'"
+[[ "$(header Content-Type)" == application/xhtml+xml ]] || fail "sidecar: Content-Type '$(header Content-Type)'"
+[[ "$(grep -ci '^content-type:' "$tmp/hdr")" == 1 ]] || fail "sidecar: Content-Type sent more than once"
+cmp -s "$tmp/body" "$tmp/root/page.html" || fail "sidecar: body differs from the file"
+code="$(fetch /page.html -H "If-None-Match: $(header ETag)")"
+[[ "$code" == 304 && "$(header X-Sidecar)" == "yes, a value" ]] || fail "sidecar on 304: $code X-Sidecar '$(header X-Sidecar)'"
+[[ "$(header Link)" == '</receive/side>; rel="webmention"' ]] || fail "sidecar on 304: Link '$(header Link)'"
+code="$(fetch /feed.xml)"
+[[ -z "$(header X-Sidecar)" && -z "$(header Link)" ]] || fail "a file without a sidecar got its headers"
+echo 'no colon here' >"$tmp/root/page.html.headers"
+code="$(fetch /page.html)"
+[[ "$code" == 500 ]] || fail "malformed sidecar: status $code, expected 500"
+
+# /link/VALUE/REST
+code="$(fetch '/link/%3C%2Freceive%2Fwm%3E%3B%20rel%3D%22webmention%22/feed.xml')"
+[[ "$code" == 200 ]] || fail "/link/.../feed.xml: status $code"
+[[ "$(header Link)" == '</receive/wm>; rel="webmention"' ]] || fail "/link/: Link '$(header Link)'"
+cmp -s "$tmp/body" "$tmp/root/feed.xml" || fail "/link/: body differs from the file"
+code="$(fetch '/link/%3Chttp%3A%2F%2Fx%2F%3E/gone/feed.xml')"
+[[ "$code" == 410 && "$(header Link)" == '<http://x/>' ]] || fail "/link/ before /gone/: $code Link '$(header Link)'"
+code="$(fetch '/link/a%0D%0AX-Injected%3A%201/feed.xml')"
+[[ "$code" == 400 && -z "$(header X-Injected)" ]] || fail "/link/ with CR LF: status $code, expected 400"
+
+# /receive/NAME, /received/NAME
+code="$(fetch /receive/wm --data 'source=http%3A%2F%2Fa.example%2Fs&target=http%3A%2F%2Fb.example%2Ft&x=1&x=2')"
+[[ "$code" == 202 && "$(cat "$tmp/body")" == accepted ]] || fail "POST /receive/wm: $code '$(cat "$tmp/body")', expected 202 accepted"
+code="$(fetch '/receive/wm?status=503' -H 'Content-Type: application/json' --data-binary '{"k": "v"}')"
+[[ "$code" == 503 ]] || fail "POST /receive/wm?status=503: status $code"
+code="$(fetch /receive/wm)"
+[[ "$code" == 405 ]] || fail "GET /receive/wm: status $code, expected 405"
+head -c 1100000 /dev/zero >"$tmp/huge"
+code="$(fetch /receive/wm --data-binary @"$tmp/huge" 2>/dev/null || true)"
+[[ "$code" == 413 ]] || fail "POST /receive/wm of 1.1 MB: status $code, expected 413"
+code="$(fetch /receive/other_1 -X POST)"
+[[ "$code" == 202 ]] || fail "POST /receive/other_1 without a body: status $code"
+curl -sS "$base/received/wm" >"$tmp/received.json"
+python3 - "$tmp/received.json" <<'EOF' || fail "/received/wm does not hold the two POSTs: $(cat "$tmp/received.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r) == 2, r
+assert r[0] == {"content_type": "application/x-www-form-urlencoded",
+                "body": "source=http%3A%2F%2Fa.example%2Fs&target=http%3A%2F%2Fb.example%2Ft&x=1&x=2",
+                "form": {"source": "http://a.example/s", "target": "http://b.example/t", "x": "1"}}, r[0]
+assert r[1] == {"content_type": "application/json", "body": '{"k": "v"}', "form": None}, r[1]
+EOF
+out="$(curl -sS "$base/received/other_1" | python3 -c 'import json, sys; r = json.load(sys.stdin); print(len(r), repr(r[0]["body"]))')"
+[[ "$out" == "1 ''" ]] || fail "/received/other_1: '$out', expected one empty body"
+[[ "$(curl -sS "$base/received/nobody" | tr -d ' \n')" == "[]" ]] || fail "/received/nobody is not []"
+
+# /hang/: not a byte, other requests answered meanwhile, the handler lets go of a client
+# that leaves
+threads() { ls "/proc/$pid/task" 2>/dev/null | wc -l; }
+before="$(threads)"
+start="$(date +%s%N)"
+curl -sS -o "$tmp/hang" -w '%{http_code} %{size_download} %{size_header}' -m 2 "$base/hang/feed.xml" \
+    >"$tmp/hang.out" 2>/dev/null &
+hang_pid=$!
+sleep 0.3
+code="$(fetch /feed.xml -m 1)"
+[[ "$code" == 200 ]] || fail "GET /feed.xml while a /hang/ is open: status $code"
+kill -0 "$hang_pid" 2>/dev/null || fail "the /hang/ request ended before its 2 s"
+rc=0; wait "$hang_pid" || rc=$?
+hang_pid=""
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[[ "$rc" == 28 ]] || fail "/hang/ with -m 2: curl exit $rc, expected 28 (timeout)"
+[[ "$(cat "$tmp/hang.out")" == "000 0 0" && ! -s "$tmp/hang" ]] \
+    || fail "/hang/ sent something: '$(cat "$tmp/hang.out")' (status, body bytes, header bytes)"
+[[ "$ms" -ge 1900 && "$ms" -lt 3000 ]] || fail "/hang/ with -m 2 ended after $ms ms"
+if [[ -d "/proc/$pid/task" ]]; then
+    for _ in $(seq 20); do
+        [[ "$(threads)" -le "$before" ]] && break
+        sleep 0.1
+    done
+    [[ "$(threads)" -le "$before" ]] \
+        || fail "/hang/ handler still running 2 s after its client left ($(threads) threads, $before before)"
+fi
+
 # big
 out="$(curl -sS -o "$tmp/big" -D "$tmp/hdr" -w '%{http_code} %{size_download}' "$base/big/2")"
 read -r code size <<<"$out"
@@ -169,23 +258,38 @@ assert f["requests"] == f["200"] + f["304"] + f["other"], f
 assert f["304"] == 2 and f["gzip"] == 1, f
 assert s["/flaky/2/feed.xml"]["requests"] == 3 and s["/flaky/2/feed.xml"]["other"] == 2, s
 assert s["/gone/feed.xml"]["other"] == 1, s
-assert "/stats" not in s, s
+assert s["/receive/wm"]["requests"] == 4 and s["/receive/wm"]["other"] == 4, s
+assert s["/hang/feed.xml"]["requests"] == 1 and s["/hang/feed.xml"]["other"] == 1, s
+assert s["/page.html"]["200"] == 1 and s["/page.html"]["304"] == 1, s
+assert "/stats" not in s and "/received/wm" not in s, s
 EOF
 code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/reset")"
 [[ "$code" == 204 ]] || fail "POST /reset: status $code, expected 204"
 [[ "$(curl -sS "$base/stats" | tr -d ' \n')" == "{}" ]] || fail "stats not empty after /reset"
 [[ "$(fetch /flaky/2/feed.xml)" == 500 ]] || fail "/reset did not reset the flaky counter"
+[[ "$(curl -sS "$base/received/wm" | tr -d ' \n')" == "[]" ]] || fail "/reset did not clear /received/wm"
 
-# SIGTERM stops it within 2 s, exit 0
+# SIGTERM stops it within 2 s, exit 0, even with a /hang/ connection open
+curl -sS -o /dev/null -m 20 "$base/hang/x" 2>/dev/null &
+hang_pid=$!
+sleep 0.3
 kill -TERM "$pid"
 for _ in $(seq 20); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
 done
-kill -0 "$pid" 2>/dev/null && fail "server still running 2 s after SIGTERM"
+kill -0 "$pid" 2>/dev/null && fail "server still running 2 s after SIGTERM (a /hang/ open)"
 rc=0; wait "$pid" || rc=$?
 pid=""
 [[ "$rc" == 0 ]] || fail "server exited with status $rc after SIGTERM"
+for _ in $(seq 10); do
+    kill -0 "$hang_pid" 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 "$hang_pid" 2>/dev/null && fail "the /hang/ client still connected 1 s after the server stopped"
+rc=0; wait "$hang_pid" || rc=$?
+hang_pid=""
+[[ "$rc" == 52 ]] || fail "the /hang/ client at SIGTERM: curl exit $rc, expected 52 (empty reply)"
 [[ ! -s "$tmp/server.err" ]] || fail "server wrote to stderr"
 
 echo "feedserver selftest: ok"

@@ -17,6 +17,10 @@ and answers 304 Not Modified (ETag, Last-Modified, no body) when If-None-Match l
 current ETag or "*", or, without If-None-Match, when If-Modified-Since >= mtime (whole
 seconds). If Accept-Encoding contains "gzip" the 200 body is gzip-compressed
 (Content-Encoding: gzip). ".." segments and anything outside DIR answer 404.
+Sidecar headers: if DIR/PATH.headers exists, each non-empty line of it, "Name: value",
+is sent with the 200 and the 304 of DIR/PATH (read again on every request; a name that
+is one of the four above replaces that header, any other is added, repeated names are
+all sent); a line that is not "Name: value" makes the answer a 500 saying so.
 
 Path prefixes (a prefix is followed by the rest of the path, which may itself start
 with a prefix; the query string is carried along by redirects):
@@ -29,18 +33,39 @@ with a prefix; the query string is carried along by redirects):
                          behave like /REST
   /slow/SECONDS/REST     /REST, but the body follows the headers after SECONDS
   /drip/REST             /REST, but the body is sent one byte a second
+  /hang/REST             reads the request, then sends nothing at all (no status line)
+                         and holds the connection open until the client closes it, the
+                         server stops, or 600 s have passed (then closes it, silently)
+  /link/VALUE/REST       /REST with an extra header "Link: VALUE percent-decoded", e.g.
+                         /link/%3C%2Freceive%2Fwm%3E%3B%20rel%3D%22webmention%22/post.html
+                         (a VALUE with CR, LF or a non-Latin-1 character: 400)
   /big/MB                200 application/xml, no Content-Length (chunked to an HTTP/1.1
                          client, close-delimited to HTTP/1.0), a valid RSS document of
                          exactly MB MiB (MB may be fractional), generated in ~64 KiB chunks
   /big-declared/MB       the same bytes with an honest Content-Length
-  GET /stats             JSON counters per request path (query string stripped), /stats
-                         and /reset themselves not counted:
+  POST /receive/NAME     NAME of [A-Za-z0-9_-]+, a Webmention-style endpoint: reads the
+                         body (by Content-Length, empty without one; over 1 MB: 413,
+                         chunked: 411), appends to NAME's list
+                           {"content_type": the header or null,
+                            "body": the body as UTF-8 text (bad bytes replaced),
+                            "form": an application/x-www-form-urlencoded body as
+                                    {name: first value}, any other body null}
+                         and answers 202 Accepted with a short text body; ?status=CODE
+                         (200-599) answers CODE instead, still recording. Not POST: 405
+  GET /received/NAME     JSON: the list recorded for NAME, oldest first ([] if none)
+  GET /stats             JSON counters per request path (query string stripped), /stats,
+                         /received/NAME and /reset themselves not counted:
                          {"PATH": {"requests", "200", "304", "other", "gzip",
                                    "user_agent", "if_none_match", "if_modified_since"}}
                          the last three are the values of the most recent request to PATH
                          (null when it had no such header); "gzip" counts gzip bodies sent
-  POST /reset            clears the counters and the flaky counters, 204
-HEAD works wherever GET does. Clients that disconnect early are ignored silently.
+  POST /reset            clears the counters, the flaky counters and the received lists,
+                         204
+HEAD works wherever GET does. POST goes through the same prefixes (so /hang/, /slow/,
+/flaky/, /status/, /link/ work in front of /receive/ too); a POST that ends at a file
+answers 405. Every request through the prefixes, whatever its method, is counted in
+/stats under its path (a /hang/ one as "other", when it arrives; a refused body, 411 or
+413, as "other" too). Clients that disconnect early are ignored silently.
 """
 import argparse
 import datetime
@@ -50,6 +75,8 @@ import hashlib
 import http.server
 import json
 import os
+import re
+import select
 import signal
 import stat
 import sys
@@ -68,6 +95,11 @@ CONTENT_TYPES = {
 MIB = 1024 * 1024
 CHUNK = 64 * 1024
 QUIET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+MAX_BODY = 1000 * 1000
+HANG_LIMIT = 600.0
+RECEIVE_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
+# the headers of a file that a sidecar line replaces instead of adding to
+FILE_HEADERS = ("content-type", "etag", "last-modified", "vary")
 
 
 class Response:
@@ -80,6 +112,7 @@ class Response:
         self.delay = 0.0          # seconds between the headers and the body
         self.drip = False         # body one byte a second
         self.gzip = False
+        self.hang = False         # send nothing at all, hold the connection open
 
 
 def text(status, message):
@@ -89,6 +122,43 @@ def text(status, message):
 
 def not_found():
     return text(404, "not found")
+
+
+def header_value_ok(value):
+    """Whether value can be sent as a header value as it is (http.server writes Latin-1)."""
+    if "\r" in value or "\n" in value:
+        return False
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+
+
+def read_sidecar(path):
+    """The (name, value) pairs of path + ".headers", [] if there is no such file,
+    or an error message."""
+    try:
+        with open(path + ".headers", "rb") as f:
+            lines = f.read().decode("utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        return "cannot read %s.headers: %s" % (os.path.basename(path), e.strerror)
+    pairs = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not HEADER_NAME.match(name) or not header_value_ok(value):
+            return "%s.headers line %d is not \"Name: value\": %r" % (
+                os.path.basename(path), i, line)
+        pairs.append((name, value))
+    return pairs
 
 
 BIG_HEADER = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -127,6 +197,8 @@ class State:
         self.lock = threading.Lock()
         self.stats = {}
         self.flaky = {}
+        self.received = {}
+        self.stopping = threading.Event()  # set on SIGTERM / SIGINT: /hang/ lets go
 
     def record(self, key, status, gzipped, headers):
         with self.lock:
@@ -150,10 +222,19 @@ class State:
         with self.lock:
             return json.dumps(self.stats, indent=1, sort_keys=True).encode() + b"\n"
 
+    def receive(self, name, entry):
+        with self.lock:
+            self.received.setdefault(name, []).append(entry)
+
+    def received_json(self, name):
+        with self.lock:
+            return json.dumps(self.received.get(name, []), indent=1).encode() + b"\n"
+
     def reset(self):
         with self.lock:
             self.stats.clear()
             self.flaky.clear()
+            self.received.clear()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -172,26 +253,52 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.serve(head=True)
 
     def do_POST(self):
-        self.discard_body()
-        path = self.path.split("?", 1)[0]
-        if path == "/reset":
-            self.server.state.reset()
-            self.send_response(204)
-            self.end_headers()
-            return
-        self.write(text(404, "only POST /reset"), head=False)
+        self.serve(head=False)
 
-    def discard_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > 0:
-            self.rfile.read(length)
+    def read_body(self):
+        """The request body as bytes, or an error Response (the connection is then
+        closed: the body is left unread)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            return text(411, "a Content-Length is required")
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        try:
+            length = int(raw)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            return text(400, "bad Content-Length")
+        if length > MAX_BODY:
+            self.close_connection = True
+            return text(413, "at most %d bytes" % MAX_BODY)
+        return self.rfile.read(length) if length else b""
 
     def serve(self, head):
-        self.discard_body()
+        body = self.read_body()
         path, _, query = self.path.partition("?")
-        if path == "/stats":
+        if isinstance(body, Response):  # refused before the path is looked at
+            self.server.state.record(path, body.status, False, self.headers)
+            self.write(body, head)
+            return
+        self.body = body
+        if self.command == "POST" and path == "/reset":
+            self.server.state.reset()
+            self.write(Response(204), head)
+            return
+        if self.command != "POST" and path == "/stats":
             self.write(Response(200, [("Content-Type", "application/json")],
                                 self.server.state.snapshot()), head)
+            return
+        if self.command != "POST" and path.startswith("/received/"):
+            name = path[len("/received/"):]
+            if not RECEIVE_NAME.match(name):
+                self.write(not_found(), head)
+                return
+            self.write(Response(200, [("Content-Type", "application/json")],
+                                self.server.state.received_json(name)), head)
             return
         self.query = ("?" + query) if query else ""
         self.key = path
@@ -244,6 +351,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             resp = self.dispatch(after(1))
             resp.drip = True
             return resp
+        if head == "hang":
+            resp = Response(None)
+            resp.hang = True
+            return resp
+        if head == "link" and arg is not None:
+            value = urllib.parse.unquote(arg)
+            if not header_value_ok(value):
+                return text(400, "the Link value has CR, LF or a non-Latin-1 character")
+            resp = self.dispatch(after(2))
+            resp.headers.append(("Link", value))
+            return resp
+        if head == "receive" and arg is not None and len(parts) == 2:
+            return self.receive(arg)
         if head in ("big", "big-declared") and arg is not None:
             mb = parse_float(arg)
             if mb is None or mb < 0:
@@ -252,7 +372,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return Response(200, [("Content-Type", "application/xml")],
                             stream=big_stream(total),
                             length=total if head == "big-declared" else None)
+        if self.command == "POST":
+            resp = text(405, "POST only to /receive/NAME and /reset")
+            resp.headers.append(("Allow", "GET, HEAD"))
+            return resp
         return self.file_response(rest)
+
+    def receive(self, name):
+        if not RECEIVE_NAME.match(name):
+            return not_found()
+        if self.command != "POST":
+            resp = text(405, "POST only")
+            resp.headers.append(("Allow", "POST"))
+            return resp
+        code = 202
+        wanted = urllib.parse.parse_qs(self.query[1:]).get("status")
+        if wanted:
+            if not (wanted[0].isdigit() and 200 <= int(wanted[0]) <= 599):
+                return text(400, "?status= wants a code from 200 to 599")
+            code = int(wanted[0])
+        content_type = self.headers.get("Content-Type")
+        body = self.body.decode("utf-8", errors="replace")
+        form = None
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
+            form = {k: v[0] for k, v in
+                    urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+        self.server.state.receive(name, {"content_type": content_type, "body": body,
+                                         "form": form})
+        if code in (204, 304):
+            return Response(code)
+        return text(code, "accepted" if code == 202 else "status %d" % code)
 
     def file_response(self, rest):
         name = urllib.parse.unquote(rest)
@@ -277,6 +427,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         mtime = int(st.st_mtime)
         etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
+        sidecar = read_sidecar(path)
+        if isinstance(sidecar, str):
+            return text(500, sidecar)
         headers = [("ETag", etag),
                    ("Last-Modified", email.utils.formatdate(mtime, usegmt=True)),
                    ("Vary", "Accept-Encoding")]
@@ -284,15 +437,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if inm is not None:
             tags = [t.strip() for t in inm.split(",")]
             if "*" in tags or any(t == etag or t == "W/" + etag for t in tags):
-                return Response(304, headers)
+                return Response(304, with_sidecar(headers, sidecar))
         else:
             ims = parse_http_date(self.headers.get("If-Modified-Since"))
             if ims is not None and ims >= mtime:
-                return Response(304, headers)
+                return Response(304, with_sidecar(headers, sidecar))
 
         ext = os.path.splitext(path)[1].lower()
         headers.insert(0, ("Content-Type", CONTENT_TYPES.get(ext, "application/octet-stream")))
-        resp = Response(200, headers, data)
+        resp = Response(200, with_sidecar(headers, sidecar), data)
         if "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
             resp.body = gzip.compress(data, mtime=0)
             resp.headers.append(("Content-Encoding", "gzip"))
@@ -302,6 +455,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # ---- writing ----
 
     def write(self, resp, head):
+        if resp.hang:
+            self.hang()
+            return
         try:
             self.send_response(resp.status)
             for name, value in resp.headers:
@@ -343,6 +499,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"0\r\n\r\n")
         except QUIET_ERRORS:
             self.close_connection = True
+
+
+    def hang(self):
+        """Send nothing; return when the client closes, the server stops, or after
+        HANG_LIMIT seconds. Whatever the client sends meanwhile is read and dropped."""
+        self.close_connection = True
+        sock = self.connection
+        stopping = self.server.state.stopping
+        deadline = time.monotonic() + HANG_LIMIT
+        try:
+            while not stopping.is_set() and time.monotonic() < deadline:
+                readable, _, _ = select.select([sock], [], [], 0.1)
+                if readable and not sock.recv(4096):
+                    return  # the client closed its side
+        except (OSError, ValueError):
+            return  # reset, or the socket is already closed
+
+
+def with_sidecar(headers, sidecar):
+    """headers with the sidecar's: a name in FILE_HEADERS replaces, any other adds."""
+    replaced = {name.lower() for name, _ in sidecar} & set(FILE_HEADERS)
+    return [h for h in headers if h[0].lower() not in replaced] + list(sidecar)
 
 
 def parse_float(s):
@@ -391,6 +569,7 @@ def main():
     server.state = State()
 
     def stop(signum, frame):
+        server.state.stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

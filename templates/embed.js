@@ -41,19 +41,28 @@
   }
 
   function comment(c, children) {
+    var mention = c.kind === "mention";
     var li = el("li", "parley-comment");
-    li.id = "parley-comment-" + c.id;
-    if (c.kind === "mention") li.className += " parley-mention";
+    li.id = (mention ? "parley-mention-" : "parley-comment-") + c.id;
+    if (mention) li.className += " parley-mention";
     var meta = el("div", "parley-meta");
     var who = el("bdi", "parley-author", c.author_name);
     var when = el("time", "parley-time", new Date(c.created_at).toLocaleString());
     when.dateTime = c.created_at;
     meta.appendChild(who);
+    if (mention && /^https?:\/\//i.test(c.url || "")) {
+      // A Webmention: another page links this post.
+      var src = el("a", "parley-source", c.url.replace(/^https?:\/\/([^\/?#]*).*$/i, "$1"));
+      src.href = c.url;
+      src.rel = "nofollow ugc";
+      meta.appendChild(document.createTextNode(" mentioned this on "));
+      meta.appendChild(src);
+    }
     meta.appendChild(document.createTextNode(" · "));
     meta.appendChild(when);
     li.appendChild(meta);
-    li.appendChild(body(c.body));
-    var kids = children[c.id];
+    if (c.body) li.appendChild(body(c.body));
+    var kids = mention ? null : children[c.id];
     if (kids && kids.length) {
       var ol = el("ol", "parley-replies");
       kids.forEach(function (k) { ol.appendChild(comment(k, children)); });
@@ -64,9 +73,9 @@
 
   function thread(comments) {
     var known = {}, children = {}, roots = [];
-    comments.forEach(function (c) { known[c.id] = true; });
+    comments.forEach(function (c) { if (c.kind !== "mention") known[c.id] = true; });
     comments.forEach(function (c) {
-      if (c.parent !== null && known[c.parent]) (children[c.parent] = children[c.parent] || []).push(c);
+      if (c.kind !== "mention" && c.parent !== null && known[c.parent]) (children[c.parent] = children[c.parent] || []).push(c);
       else roots.push(c);
     });
     var ol = el("ol", "parley-thread");

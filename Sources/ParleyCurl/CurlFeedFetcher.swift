@@ -17,6 +17,10 @@ public struct FeedRequest: Sendable {
     public var totalTimeoutSeconds: Int
     public var maximumBytes: Int
     public var userAgent: String = CurlFeedFetcher.userAgent(site: nil)
+    /// `Accept`: feeds by default (a Webmention verifier asks for HTML).
+    public var accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+    /// What the document is called in error messages ("the feed", "the source").
+    public var what = "the feed"
 
     public init(url: String, etag: String? = nil, lastModified: String? = nil, caFile: String? = nil,
                 connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 30, maximumBytes: Int = 10 * 1024 * 1024) {
@@ -37,12 +41,18 @@ public struct FeedResponse: Sendable {
     /// Where the document finally came from (relative links resolve against it).
     public var effectiveURL: String
     public var redirects: Int
+    /// The values of every `Link` header of the final response, in order.
+    public var linkHeaders: [String] = []
 }
 
 /// A failure to fetch, in words for the admin; `temporary` unless retrying cannot help.
 public struct FeedFetchError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var detail: String?
+    /// Over `maximumBytes`: retrying cannot help.
+    public var tooLarge = false
+    /// No whole answer within the total timeout.
+    public var timedOut = false
     public var description: String { detail.map { "\(message) (\($0))" } ?? message }
 }
 
@@ -71,7 +81,7 @@ public final class CurlFeedFetcher {
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
             throw FeedFetchError(message: "\"\(request.url)\" is not an http:// or https:// URL")
         }
-        var headers = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"]
+        var headers = ["Accept: \(request.accept)"]
         if let etag = request.etag, !etag.isEmpty { headers.append("If-None-Match: \(etag)") }
         if let modified = request.lastModified, !modified.isEmpty { headers.append("If-Modified-Since: \(modified)") }
         for h in headers where h.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
@@ -112,9 +122,13 @@ public final class CurlFeedFetcher {
             let mb = request.maximumBytes / 1_048_576
             switch code {
             case _ where sink.overLimit, CURLE_FILESIZE_EXCEEDED:
-                throw FeedFetchError(message: "the feed is larger than \(mb) MB; Parley reads feeds up to that size", detail: detail)
+                var error = FeedFetchError(message: "\(request.what) is larger than \(mb) MB; Parley reads up to that size", detail: detail)
+                error.tooLarge = true
+                throw error
             case CURLE_OPERATION_TIMEDOUT:
-                throw FeedFetchError(message: "no whole answer within \(request.totalTimeoutSeconds) s (connect timeout \(request.connectTimeoutSeconds) s): the server is slow or unreachable", detail: detail)
+                var error = FeedFetchError(message: "no whole answer within \(request.totalTimeoutSeconds) s (connect timeout \(request.connectTimeoutSeconds) s): the server is slow or unreachable", detail: detail)
+                error.timedOut = true
+                throw error
             case CURLE_TOO_MANY_REDIRECTS:
                 throw FeedFetchError(message: "more than \(CurlFeedFetcher.maximumRedirects) redirects: point feed_url at where the feed lives now", detail: detail)
             case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM:
@@ -145,8 +159,13 @@ public final class CurlFeedFetcher {
             }
             return nil
         }
+        var links: [String] = []
+        for line in last {
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "link" else { continue }
+            links.append(line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         return FeedResponse(status: status, body: status == 304 ? [] : sink.body, etag: header("etag"),
                             lastModified: header("last-modified"), effectiveURL: curl.effectiveURL ?? request.url,
-                            redirects: curl.redirectCount)
+                            redirects: curl.redirectCount, linkHeaders: links)
     }
 }

@@ -20,18 +20,26 @@ public final class CurlHTTPPoster: HTTPPoster {
     private let handle: UnsafeMutableRawPointer
     private let timeoutSeconds: Int
     private let caFile: String?
+    private let userAgent: String
+    /// What the receiver is called in error messages, and what to fix when its URL is bad.
+    private let what: String
+    private let fix: String
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     /// - Parameters:
     ///   - timeoutSeconds: the longest one request may take, connection included.
     ///   - caFile: an extra CA bundle, for a receiver with a private CA.
-    public init(timeoutSeconds: Int = 15, caFile: String? = nil) throws(MailError) {
+    public init(timeoutSeconds: Int = 15, caFile: String? = nil, userAgent: String = "Parley-Webhook/1",
+                what: String = "webhook receiver", fix: String = "fix publish.webhook_url") throws(MailError) {
         guard CurlHTTPPoster.globalInit, let h = curl_easy_init() else {
             throw MailError(.connection, "libcurl could not be initialised")
         }
         handle = h
         self.timeoutSeconds = timeoutSeconds
         self.caFile = caFile
+        self.userAgent = userAgent
+        self.what = what
+        self.fix = fix
     }
 
     deinit {
@@ -41,7 +49,7 @@ public final class CurlHTTPPoster: HTTPPoster {
     public func post(url: String, body: [UInt8], headers: [(name: String, value: String)]) throws(MailError) -> HTTPResponse {
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-            throw MailError(.invalidInput, "webhook URL \"\(url)\" is not an http:// or https:// URL; fix publish.webhook_url")
+            throw MailError(.invalidInput, "\(what) URL \"\(url)\" is not an http:// or https:// URL; \(fix)")
         }
         var list: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(list) }
@@ -68,7 +76,7 @@ public final class CurlHTTPPoster: HTTPPoster {
         setLong(CURLOPT_SSL_VERIFYPEER, 1)
         setLong(CURLOPT_SSL_VERIFYHOST, 2)
         if let caFile, !caFile.isEmpty { setString(CURLOPT_CAINFO, caFile) }
-        setString(CURLOPT_USERAGENT, "Parley-Webhook/1")
+        setString(CURLOPT_USERAGENT, userAgent)
         _ = parley_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
         setOff(CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
         let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -103,11 +111,11 @@ public final class CurlHTTPPoster: HTTPPoster {
             let detail = "libcurl error \(code.rawValue): \(text)"
             switch code {
             case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM:
-                throw MailError(.tls, "TLS with the webhook receiver \(url) failed: is its certificate trusted?", detail: detail)
+                throw MailError(.tls, "TLS with the \(what) \(url) failed: is its certificate trusted?", detail: detail)
             case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
-                throw MailError(.invalidInput, "webhook URL \"\(url)\" cannot be used; fix publish.webhook_url", detail: detail)
+                throw MailError(.invalidInput, "\(what) URL \"\(url)\" cannot be used; \(fix)", detail: detail)
             default:
-                throw MailError(.connection, "could not reach the webhook receiver \(url): is it running and the URL right?", detail: detail)
+                throw MailError(.connection, "could not reach the \(what) \(url): is it running and the URL right?", detail: detail)
             }
         }
         var status = 0

@@ -1,6 +1,7 @@
 import Foundation
 import ParleyCore
 import ParleyStore
+import ParleyWebmention
 
 /// An admin operation that cannot be done, with the reason.
 public struct AdminError: Error, Sendable, CustomStringConvertible {
@@ -25,8 +26,11 @@ extension Relay {
     /// Adds a post; if it belongs to a conversation, the partner(s) and the conversation's
     /// subscribers are notified. Returns the queued notifications.
     @discardableResult
-    public func addPost(id: String, title: String, url: String, author: EmailAddress, conversation: String?) throws -> [OutboundRecord] {
+    /// `links`: pages the post links, each sent a Webmention (queued with the post).
+    public func addPost(id: String, title: String, url: String, author: EmailAddress, conversation: String?, links: [String] = []) throws -> [OutboundRecord] {
         guard !id.isEmpty else { throw AdminError("a post needs an --id") }
+        if !links.isEmpty, !WebURL.isHTTP(url) { throw AdminError("--links needs the post's --url to be its http(s) permalink: it is the source of the Webmentions") }
+        for link in links where !WebURL.isHTTP(link) { throw AdminError("--links \(link.debugDescription) is not an http(s) URL") }
         return try store.write { tx in
             if try tx.post(id: id) != nil { throw AdminError("post \(id) exists already") }
             if let conversation, try tx.conversation(id: conversation) == nil {
@@ -35,6 +39,7 @@ extension Relay {
             let now = self.now()
             let person = try tx.person(for: author, now: now)
             let post = try tx.insertPost(PostRecord(id: id, title: title, url: url, authorId: person.id!, conversationId: conversation, createdAt: now))
+            try queueWebmentions(from: post, links: links, tx: tx)
             return try Notifier(relay: self).queueNewPost(post, tx: tx)
         }
     }

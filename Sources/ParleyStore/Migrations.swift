@@ -113,6 +113,7 @@ enum Migrations {
         registerViewVersion(&migrator)
         registerFeeds(&migrator)
         registerFollow(&migrator)
+        registerWebmentions(&migrator)
         return migrator
     }
 }

@@ -39,20 +39,36 @@ public final class FeedServer {
 
     /// What the server answered for one request path: requests, "200", "304", "other", "gzip".
     public func stats(_ path: String) -> [String: Any] {
-        // Foundation on Linux has no http:// in Data(contentsOf:): the curl tool asks.
-        let p = Process()
-        let pipe = Pipe()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "--max-time", "5", url("stats")]
-        p.standardOutput = pipe
-        guard (try? p.run()) != nil else { return [:] }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let data = get("stats")
         guard let all = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         return all["/" + path] as? [String: Any] ?? [:]
     }
 
     public func count(_ path: String, _ key: String) -> Int { stats(path)[key] as? Int ?? 0 }
+
+    /// The form fields of every POST to `/receive/NAME`, oldest first.
+    public func received(_ name: String) -> [[String: String]] {
+        guard let list = try? JSONSerialization.jsonObject(with: get("received/" + name)) as? [[String: Any]] else { return [] }
+        return list.map { $0["form"] as? [String: String] ?? [:] }
+    }
+
+    /// A GET through the curl tool (Foundation on Linux has no http:// in Data(contentsOf:)).
+    public func get(_ path: String) -> Data {
+        let p = Process()
+        let pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", "--max-time", "5", url(path)]
+        p.standardOutput = pipe
+        guard (try? p.run()) != nil else { return Data() }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return data
+    }
+
+    /// Removes a file the server serves (it answers 404 from then on).
+    public func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: root + "/" + path)
+    }
 
     public func stop() {
         // SIGKILL: a process started with Foundation's Process from a test's worker

@@ -16,6 +16,8 @@ public struct WebRoutes: Sendable {
     /// Called after a POST changed something (the daemon wakes its outbox, which
     /// publishes the views and sends the notifications due).
     let changed: @Sendable () -> Void
+    /// Called after a Webmention was queued (the daemon wakes its Webmention loop).
+    let mentionReceived: @Sendable () -> Void
     /// Follow-form requests per client IP (a minute) and per address (an hour).
     let followPerIP: RateLimiter
     let followPerAddress: RateLimiter
@@ -31,6 +33,7 @@ public struct WebRoutes: Sendable {
     let pendingViews: PendingViews
 
     public init(relay: Relay, health: HealthBoard, metrics: WebMetrics, changed: @escaping @Sendable () -> Void = {},
+                mentionReceived: @escaping @Sendable () -> Void = {},
                 clock: @escaping @Sendable () -> Date = { Date() }, pendingViewsMaxAge: TimeInterval = 0.1) {
         self.clock = clock
         pendingViews = PendingViews(maximumAge: pendingViewsMaxAge)
@@ -38,6 +41,7 @@ public struct WebRoutes: Sendable {
         self.health = health
         self.metrics = metrics
         self.changed = changed
+        self.mentionReceived = mentionReceived
         embedJS = EmbedAsset(path: relay.config.publish.templatesDir + "/embed.js", type: "text/javascript; charset=utf-8")
         embedCSS = EmbedAsset(path: relay.config.publish.templatesDir + "/embed.css", type: "text/css; charset=utf-8")
         followPerIP = RateLimiter(limit: relay.config.followLimitPerIP, window: 60)
@@ -63,6 +67,7 @@ public struct WebRoutes: Sendable {
             cors(&response, request)
             return response
         }
+        router.post("webmention") { request, context in try await webmention(request, context) }
         router.get("confirm/:token") { _, context in try confirmPage(context) }
         router.post("confirm/:token") { _, context in try confirm(context) }
         router.get("healthz") { _, _ in healthz() }
@@ -105,6 +110,8 @@ public struct WebRoutes: Sendable {
         switch format {
         case .html:
             response = Self.html(.ok, "", cache: "public, max-age=60")
+            // Webmention discovery (W3C Webmention §3.1.2): this page takes mentions too.
+            response.headers[.init("Link")!] = "<\(relay.config.site.baseURL)/webmention>; rel=\"webmention\""
         case .json:
             response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=60"])
         case .atom:
@@ -231,6 +238,28 @@ public struct WebRoutes: Sendable {
         return page(.accepted, title: "Check your inbox", [
             "message": "If the address can receive email, a message is on its way to it. Nothing happens until you confirm with the link in that message. You can close this page.",
         ])
+    }
+
+    // MARK: Webmention
+
+    /// `POST /webmention` (W3C Webmention §3.2): `source` and `target`, form-encoded.
+    /// 202 once queued (verified later, asynchronously), 400 when it can never be, 429
+    /// while the source's host has too many verifications waiting. Plain text answers.
+    func webmention(_ request: Request, _ context: ParleyRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        let form = Self.formValues(String(buffer: body))
+        guard let source = form["source"], let target = form["target"] else {
+            return Self.text(.badRequest, "A Webmention needs the form fields source and target.\n")
+        }
+        switch try relay.receiveWebmention(source: source, target: target) {
+        case .accepted:
+            mentionReceived()
+            return Self.text(.accepted, "Accepted: the source will be fetched and checked for a link to the target.\n")
+        case .refused(let status, let message):
+            var response = Self.text(HTTPResponse.Status(code: status), message + "\n")
+            if status == 429 { response.headers[.retryAfter] = "600" }
+            return response
+        }
     }
 
     func tooMany(_ seconds: Int) -> Response {

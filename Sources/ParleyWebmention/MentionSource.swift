@@ -88,14 +88,14 @@ public struct MentionSource: Sendable, Equatable {
 
     /// A URL as compared with the target: resolved, without fragment, and as ``Permalink``
     /// normalises it (scheme, host case, `www.`, trailing slash).
-    static func comparable(_ url: String) -> String {
+    public static func comparable(_ url: String) -> String {
         let bare = WebURL.withoutFragment(url)
         return Permalink.normalised(bare) ?? bare
     }
 
     /// The page's text: UTF-8 when it is, else Windows-1252 (what browsers assume of
     /// undeclared 8-bit pages).
-    static func decode(_ bytes: [UInt8]) -> String {
+    public static func decode(_ bytes: [UInt8]) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         return String(data: Data(bytes), encoding: .windowsCP1252) ?? String(decoding: bytes, as: UTF8.self)
     }

@@ -39,13 +39,15 @@ struct PostCommand: ParsableCommand {
         @Option(help: "Its permalink URL.") var url: String
         @Option(help: "The author's address.") var author: String
         @Option(help: "The conversation it belongs to.") var conversation: String?
+        @Option(parsing: .upToNextOption, help: "Pages the post links: each is sent a Webmention (by serve or `parley mention run`).")
+        var links: [String] = []
 
         func run() throws {
             let authorAddress = try parseAddress(author, option: "--author")
             let relay = try options.relay()
             do {
-                let queued = try relay.addPost(id: id, title: title, url: url, author: authorAddress, conversation: conversation)
-                print("post \(id) added; \(queued.count) notification(s) queued")
+                let queued = try relay.addPost(id: id, title: title, url: url, author: authorAddress, conversation: conversation, links: links)
+                print("post \(id) added; \(queued.count) notification(s) queued\(links.isEmpty ? "" : "; Webmentions queued to \(links.count) page(s)")")
             } catch let error as AdminError {
                 throw CLIError(error.message)
             }

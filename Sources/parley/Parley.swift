@@ -14,7 +14,7 @@ struct Parley: AsyncParsableCommand {
         subcommands: [
             Serve.self, Check.self, Poll.self, OutboxCommand.self, ConversationCommand.self, PostCommand.self,
             CommentCommand.self, Subscribe.self, Unsubscribe.self, SubscriberCommand.self,
-            InboundCommand.self, MessageCommand.self, FeedCommand.self, Backup.self,
+            InboundCommand.self, MessageCommand.self, FeedCommand.self, MentionCommand.self, Backup.self,
         ])
 }
 

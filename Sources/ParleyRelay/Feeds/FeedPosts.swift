@@ -15,6 +15,8 @@ import ParleyStore
 /// - An entry already known updates its post's title, link and excerpt silently.
 /// - An entry that links an earlier post of the same conversation (by permalink, see
 ///   ``Permalink``) answers it; the latest such post is the one answered.
+/// - A new post (not on the first sync, nor an old entry) queues a Webmention to every
+///   page it links.
 /// Exactly once: the post and its notifications commit together, and a known entry is
 /// never new again, whatever order the feed lists it in or how often.
 struct FeedPosts {
@@ -25,6 +27,7 @@ struct FeedPosts {
         var added = 0
         var changed = 0
         var notified = 0
+        var webmentions = 0
     }
 
     func apply(_ entries: [FeedEntry], firstSyncAt: Date?, now: Date, tx: StoreTransaction) throws -> Applied {
@@ -60,8 +63,11 @@ struct FeedPosts {
                 // Its page now links the answer.
                 try tx.requestViewUpdate(postId: answered, now: now)
             }
-            guard joins, let firstSyncAt else { continue }
+            guard let firstSyncAt else { continue }
             if let published = entry.published, published < firstSyncAt.addingTimeInterval(-7 * 86400) { continue }
+            // The pages the new post links are told (Webmention), whether or not it joins the conversation.
+            applied.webmentions += try relay.queueWebmentions(from: post, links: entry.links, tx: tx)
+            guard joins else { continue }
             applied.notified += try Notifier(relay: relay).queueNewPost(post, tx: tx).count
         }
         return applied

@@ -11,11 +11,14 @@ public struct FeedService: Service {
     let blog: ParleyConfig.Blog
     /// Woken after a sync that queued notifications.
     let outboxWake: StopSignal?
+    /// Woken after a sync that queued Webmentions.
+    let webmentionWake: StopSignal?
 
-    public init(relay: Relay, blog: ParleyConfig.Blog, outboxWake: StopSignal? = nil) {
+    public init(relay: Relay, blog: ParleyConfig.Blog, outboxWake: StopSignal? = nil, webmentionWake: StopSignal? = nil) {
         self.relay = relay
         self.blog = blog
         self.outboxWake = outboxWake
+        self.webmentionWake = webmentionWake
     }
 
     public func run() async throws {
@@ -45,6 +48,7 @@ public struct FeedService: Service {
                 case .updated:
                     if report.added + report.changed > 0 { _ = try? relay.publishPending() }
                     if report.notified > 0 { outboxWake?.wake() }
+                    if report.webmentions > 0 { webmentionWake?.wake() }
                 case .failed, .waiting:
                     if let next = report.nextAttempt { wait = max(1, next.timeIntervalSince(relay.now())) }
                 case .gone:

@@ -31,6 +31,8 @@ public struct FeedSyncReport: Sendable, Equatable, Encodable {
     public var added = 0
     public var changed = 0
     public var notified = 0
+    /// Webmentions queued to the pages the new posts link.
+    public var webmentions = 0
     /// What went wrong, in words for the admin.
     public var problem: String?
     /// The first sync: what the feed held was registered without notifying anyone.
@@ -41,7 +43,7 @@ public struct FeedSyncReport: Sendable, Equatable, Encodable {
     public var line: String {
         switch outcome {
         case .updated:
-            return "\(blog): \(entries) entr\(entries == 1 ? "y" : "ies"); \(added) new post(s), \(changed) updated, \(notified) notification(s) queued\(silent ? " (first sync: registered silently)" : "")"
+            return "\(blog): \(entries) entr\(entries == 1 ? "y" : "ies"); \(added) new post(s), \(changed) updated, \(notified) notification(s) queued\(webmentions > 0 ? ", \(webmentions) Webmention(s) queued" : "")\(silent ? " (first sync: registered silently)" : "")"
         case .notModified: return "\(blog): not modified (304)"
         case .waiting: return "\(blog): backing off after failures; next attempt \(nextAttempt.map(FeedDate.iso8601) ?? "soon")"
         case .gone: return "\(blog): the feed is gone (410); not fetched until feed_url changes or `parley feed sync --blog \(blog)` is run"
@@ -175,6 +177,7 @@ public final class FeedSyncer {
         report.added = applied.added
         report.changed = applied.changed
         report.notified = applied.notified
+        report.webmentions = applied.webmentions
         recovered(blog, logger: logger)
         if logsChanges, applied.added + applied.changed > 0 { logger.info("\(report.line)") }
         return report

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyStore
 
 /// A comment as every public view shows it (static files, the HTTP pages and JSON, the
 /// Atom feed): never the commenter's email address, whole or hashed. Only the admin's
@@ -14,8 +15,12 @@ public struct PublicComment: Encodable, Sendable, Equatable {
     /// The body rendered as escaped HTML (paragraphs, line breaks, links).
     public var bodyHTML: String
     public var createdAt: Date
-    /// `comment` (by email) or `mention` (a Webmention).
+    /// `comment` (by email) or `mention` (a Webmention). Ids are unique per kind.
     public var kind: String
+    /// A mention's source page (the post that mentions this one); nil for a comment.
+    public var url: String?
+    /// A mention author's home page, when the source's h-card gives one.
+    public var authorURL: String?
 
     /// The name shown for a commenter whose mail gave none, or whose name holds an
     /// address (clients often write `"liz@example.org" <liz@example.org>`): it says
@@ -33,6 +38,21 @@ public struct PublicComment: Encodable, Sendable, Equatable {
         self.kind = kind
     }
 
+    /// A verified Webmention: its author's name from the source's h-entry (else the
+    /// source's host), never an email address.
+    public init(mention: WebmentionRecord) {
+        id = mention.id!
+        post = mention.postId
+        parent = nil
+        authorName = mention.authorName.map { Self.displayName($0) == Self.anonymousName ? mention.sourceHost : $0 } ?? mention.sourceHost
+        body = mention.content
+        bodyHTML = CommentHTML.render(mention.content)
+        createdAt = mention.publishedAt ?? mention.receivedAt
+        kind = "mention"
+        url = mention.source
+        authorURL = mention.authorURL
+    }
+
     /// The public name for a person's display name.
     public static func displayName(_ name: String?) -> String {
         let trimmed = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -45,6 +65,8 @@ public struct PublicComment: Encodable, Sendable, Equatable {
         case authorName = "author_name"
         case bodyHTML = "body_html"
         case createdAt = "created_at"
+        case url
+        case authorURL = "author_url"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -57,5 +79,7 @@ public struct PublicComment: Encodable, Sendable, Equatable {
         try c.encode(bodyHTML, forKey: .bodyHTML)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(kind, forKey: .kind)
+        try c.encodeIfPresent(url, forKey: .url)
+        try c.encodeIfPresent(authorURL, forKey: .authorURL)
     }
 }

@@ -37,7 +37,9 @@ extension Relay {
     public func embedThread(postId: String?, url: String?) throws -> EmbedThread? {
         let found = try postId.flatMap { id in try store.read { try $0.post(id: id) } } ?? url.flatMap { try post(permalink: $0) }
         guard let post = found else { return nil }
-        let comments = try commentViews(post: post.id, status: "published").map { PublicComment($0) }
+        let comments = try store.read { tx in
+            try commentViews(post: post.id, status: "published", tx: tx).map { PublicComment($0) } + publicMentions(postId: post.id, tx: tx)
+        }
         return EmbedThread(post: .init(id: post.id, title: post.title, url: StaticViews.safeLink(post.url),
                                        replyTo: try publicAddress(postId: post.id)),
                            comments: comments)

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyStore
+import ParleyWebmention
 
 /// Writes a post's published comments as static files, for static-site blogs:
 /// `OUTPUT_DIR/POST_ID/comments.html`, `comments.json` and `comments.atom`.
@@ -59,9 +60,10 @@ struct StaticViews {
         for name in ["comments.html", "comments.atom"] where !relay.templates.has(name) {
             throw Failure(message: "template \(relay.config.publish.templatesDir)/\(name).mustache is missing; copy it from Parley's templates/ folder")
         }
-        let (post, comments, answers, answeredBy) = try relay.store.read { tx -> (PostRecord?, [CommentView], PostRecord?, [PostRecord]) in
+        let (post, comments, mentions, answers, answeredBy) = try relay.store.read { tx -> (PostRecord?, [CommentView], [PublicComment], PostRecord?, [PostRecord]) in
             let post = try tx.post(id: postId)
             return (post, try relay.commentViews(post: postId, status: "published", tx: tx),
+                    try relay.publicMentions(postId: postId, tx: tx),
                     try post?.answersPostId.flatMap { try tx.post(id: $0) },
                     try tx.answers(to: postId).compactMap { try tx.post(id: $0) })
         }
@@ -73,7 +75,7 @@ struct StaticViews {
         for (comment, depth) in Self.threaded(comments) {
             rows.append(context(comment, depth: depth, commentsURL: commentsURL, postTitle: post.title))
         }
-        let updated = comments.map(\.createdAt).max() ?? post.createdAt
+        let updated = (comments.map(\.createdAt) + mentions.map(\.createdAt)).max() ?? post.createdAt
         let view: [String: Any] = [
             "site": HTMLEscaping.escape(relay.config.site.name),
             "post_id": HTMLEscaping.escape(post.id),
@@ -86,6 +88,18 @@ struct StaticViews {
             "count": comments.count,
             "has_comments": !comments.isEmpty,
             "comments": rows,
+            // Webmentions: other pages that link this post, shown after the thread.
+            "has_mentions": !mentions.isEmpty,
+            "mention_count": mentions.count,
+            "mentions": mentions.map { m -> [String: Any] in
+                ["id": m.id, "author_name": HTMLEscaping.escape(m.authorName), "body_html": m.bodyHTML,
+                 "body_html_escaped": HTMLEscaping.escape(m.bodyHTML), "has_body": !m.body.isEmpty,
+                 "url": HTMLEscaping.escape(Self.safeLink(m.url ?? "")), "host": HTMLEscaping.escape(WebURL.host(m.url ?? "")),
+                 "author_url": HTMLEscaping.escape(m.authorURL.map(Self.safeLink) ?? ""), "has_author_url": m.authorURL != nil,
+                 "created_at": Self.timestamp(m.createdAt), "post_title": HTMLEscaping.escape(post.title),
+                 "entry_url": HTMLEscaping.escape("\(commentsURL)#mention-\(m.id)")]
+            },
+            "webmention_url": HTMLEscaping.escape("\(relay.config.site.baseURL)/webmention"),
             // Without JavaScript: reply by email and follow by email (a plain form).
             "reply_mailto": HTMLEscaping.escape("mailto:\(try relay.publicAddress(postId: post.id))?subject="
                 + ("Re: " + post.title).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!),
@@ -103,7 +117,7 @@ struct StaticViews {
             },
         ]
         return CommentViews(html: relay.templates.render("comments.html", view),
-                            json: try Self.jsonEncoder.encode(comments.map { PublicComment($0) }),
+                            json: try Self.jsonEncoder.encode(comments.map { PublicComment($0) } + mentions),
                             atom: relay.templates.render("comments.atom", view))
     }
 
