@@ -16,7 +16,8 @@ GET /PATH serves DIR/PATH, read again on every request, with
 and answers 304 Not Modified (ETag, Last-Modified, no body) when If-None-Match lists the
 current ETag or "*", or, without If-None-Match, when If-Modified-Since >= mtime (whole
 seconds). If Accept-Encoding contains "gzip" the 200 body is gzip-compressed
-(Content-Encoding: gzip). ".." segments and anything outside DIR answer 404.
+(Content-Encoding: gzip). ".." segments and anything outside DIR answer 404. A directory
+is served as its index.html.
 Sidecar headers: if DIR/PATH.headers exists, each non-empty line of it, "Name: value",
 is sent with the 200 and the 304 of DIR/PATH (read again on every request; a name that
 is one of the four above replaces that header, any other is added, repeated names are
@@ -416,6 +417,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = os.path.normpath(os.path.join(root, rel))
         if not path.startswith(root + os.sep):
             return not_found()
+        if os.path.isdir(path):
+            # A directory is its index.html (blog permalinks end in "/").
+            path = os.path.join(path, "index.html")
         try:
             with open(path, "rb") as f:
                 st = os.fstat(f.fileno())

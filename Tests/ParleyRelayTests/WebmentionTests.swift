@@ -189,4 +189,26 @@ struct WebmentionTests {
         let failing = try #require(sends[pages.url("e/post.html")])
         #expect(failing.status == "queued" && failing.reason.contains("answered 503") && failing.nextAttemptAt != nil)
     }
+
+    @Test("a blog's new post (not its first sync) sends a Webmention to each page it links, once")
+    func newFeedPostSends() throws {
+        let pages = try FeedServer()
+        let h = try RelayHarness(blogs: [(name: "ann", url: pages.url("ann/feed.xml"), author: "Ann <ann@ann.example>")])
+        try pages.put("liz/trust/index.html", #"<html><head><link rel="webmention" href="/receive/liz"></head><body>Liz</body></html>"#)
+        func item(_ n: Int) -> TestFeed.Item {
+            TestFeed.Item(guid: "ann-\(n)", title: "Answer \(n)", link: "https://ann.example/answer-\(n)/",
+                          date: FeedSyncTests.rfc822(Date().addingTimeInterval(Double(n) * 60)),
+                          content: #"<p>Replying to <a href="\#(pages.url("liz/trust/"))">Liz on trust</a> and <a href="/about">me</a>.</p>"#)
+        }
+        try pages.put("ann/feed.xml", TestFeed(title: "Ann", link: "https://ann.example/", items: [item(1)]).xml)
+        let blog = try h.relay.blog(named: "ann")
+        let first = try FeedSyncer(relay: h.relay).sync(blog)
+        #expect(first.silent && first.webmentions == 0, "the first sync sends nothing: those posts are old news")
+        try pages.put("ann/feed.xml", TestFeed(title: "Ann", link: "https://ann.example/", items: [item(2), item(1)]).xml)
+        let second = try FeedSyncer(relay: h.relay).sync(blog)
+        #expect(second.added == 1 && second.webmentions == 2, "the linked page and the blog's own about page: \(second.line)")
+        #expect(try FeedSyncer(relay: h.relay).sync(blog, force: true).webmentions == 0)
+        try h.relay.sendWebmentions(fetcher: try CurlFeedFetcher(), poster: try CurlHTTPPoster())
+        #expect(pages.received("liz") == [["source": "https://ann.example/answer-2/", "target": pages.url("liz/trust/")]])
+    }
 }
