@@ -40,10 +40,13 @@ struct MentionCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
         @Option(help: "Only this status.") var status: String?
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "At most this many rows (newest first); how many more there are is said on stderr.") var limit = 1000
 
         func run() throws {
             let relay = try options.relay()
-            let mentions = try relay.webmentions(status: status).map(Received.init)
+            let all = try relay.webmentions(status: status)
+            defer { printRemainder(shown: min(limit, all.count), total: all.count) }
+            let mentions = all.prefix(max(0, limit)).map(Received.init)
             if json { try printJSON(mentions); return }
             if mentions.isEmpty { print("no Webmentions\(status.map { " with status \($0)" } ?? "")") }
             for m in mentions {
@@ -101,10 +104,13 @@ struct MentionCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
         @Option(help: "Only this post's.") var post: String?
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "At most this many rows (newest first); how many more there are is said on stderr.") var limit = 1000
 
         func run() throws {
             let relay = try options.relay()
-            let sends = try relay.webmentionSends(postId: post).map {
+            let all = try relay.webmentionSends(postId: post)
+            defer { printRemainder(shown: min(limit, all.count), total: all.count) }
+            let sends = all.prefix(max(0, limit)).map {
                 Sending(post: $0.postId, source: $0.source, target: $0.target, endpoint: $0.endpoint, status: $0.status,
                         reason: $0.reason, attempts: $0.attempts, nextAttemptAt: $0.nextAttemptAt)
             }

@@ -31,6 +31,28 @@ struct CommandLineTests {
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    @Test("post add --links, mention run, mention sent --json, mention list: Webmentions from the command line")
+    func mentionsThroughBinary() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
+        let pages = try FeedServer()
+        let h = try RelayHarness()
+        try pages.put("liz/index.html", #"<html><head><link rel="webmention" href="/receive/liz"></head></html>"#)
+        let add = try parley(["post", "add", "--id", "a1", "--title", "Answer", "--url", "https://ann.example/a1/", "--author", "ann@ann.example",
+                              "--links", pages.url("liz/"), pages.url("nothing/")], config: h.configPath)
+        #expect(add.status == 0 && add.stdout.contains("Webmentions queued to 2 page(s)"), "\(add.stderr)")
+        let bad = try parley(["post", "add", "--id", "a2", "--title", "A", "--url", "https://ann.example/a2/", "--author", "ann@ann.example",
+                              "--links", "javascript:alert(1)"], config: h.configPath)
+        #expect(bad.status != 0 && bad.stderr.contains("is not an http(s) URL"))
+        let run = try parley(["mention", "run"], config: h.configPath)
+        #expect(run.status == 0 && run.stdout.contains("0 Webmention(s) verified, 2 sent or tried"), "\(run.stdout)\(run.stderr)")
+        #expect(pages.received("liz").first?["source"] == "https://ann.example/a1/")
+        let sent = try parley(["mention", "sent", "--json"], config: h.configPath)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(rows.compactMap { $0["status"] as? String }) == ["sent", "failed"], "the missing page answered 404: \(sent.stdout)")
+        let list = try parley(["mention", "list"], config: h.configPath)
+        #expect(list.status == 0 && list.stdout.contains("no Webmentions"))
+    }
+
     @Test("conversation add, post add, outbox flush, poll --once, comment list --json")
     func flowThroughBinary() throws {
         try #require(FileManager.default.isExecutableFile(atPath: TestServers.parleyBinary), "this test runs the parley binary, which `swift build` makes (make test builds it first): \(TestServers.parleyBinary) is missing")
