@@ -114,6 +114,7 @@ enum Migrations {
         registerFeeds(&migrator)
         registerFollow(&migrator)
         registerWebmentions(&migrator)
+        registerReading(&migrator)
         return migrator
     }
 }

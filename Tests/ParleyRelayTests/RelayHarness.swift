@@ -76,6 +76,30 @@ enum MailClient {
         return Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + body.replacingOccurrences(of: "\n", with: "\r\n")).utf8)
     }
 
+    /// A reply to a received notification whose body `write` makes from the
+    /// notification's text (to place answers inline, signatures anywhere).
+    static func reply(to notification: SunkMessage, from: String, body write: (String) -> String) -> [UInt8] {
+        let parsed = MailParser.parse(notification.raw)
+        let headers = [
+            "From: \(from)",
+            "To: \(parsed.header("Reply-To") ?? "")",
+            "Subject: Re: \(parsed.header("Subject") ?? "")",
+            "Date: Thu, 26 Nov 2026 10:00:00 +0000",
+            "Message-ID: <reply-\(UInt64.random(in: 0...UInt64.max))@client.example>",
+            "In-Reply-To: \(parsed.header("Message-ID") ?? "")",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: 8bit",
+        ]
+        let body = write(parsed.text ?? "")
+        return Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + body.replacingOccurrences(of: "\n", with: "\r\n")).utf8)
+    }
+
+    /// `text` with `> ` before each line (`>` alone before an empty one), as clients quote.
+    static func quote(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? ">" : "> " + $0 }.joined(separator: "\n")
+    }
+
     /// The reply token inside a notification's Reply-To.
     static func token(in notification: SunkMessage) -> String? {
         guard let replyTo = MailParser.parse(notification.raw).header("Reply-To"),

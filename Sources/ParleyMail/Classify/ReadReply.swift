@@ -26,3 +26,17 @@ public struct ReadReply: Sendable {
         classification = classifier.classify(parsed, trimmedText: extracted.text)
     }
 }
+
+extension ReadReply {
+    /// The reply's new text read against the notification it answers (`original`, its
+    /// raw bytes; `answered`, the text of the comment or post excerpt it carried), see
+    /// ``OriginalReading``; nil when the two cannot be lined up. The same for the daemon
+    /// and `parley message inspect --config`.
+    public static func againstOriginal(_ reply: ParsedMail, original raw: [UInt8], answered: String?) -> ExtractedReply? {
+        let original = MailParser.parse(raw)
+        guard let originalText = original.text ?? original.html.map({ HTMLText.text($0, removingQuotes: false) }) else { return nil }
+        // The client's HTML quote stays in: it is what gets lined up.
+        guard let body = reply.text ?? reply.html.map({ HTMLText.text($0, removingQuotes: false) }) else { return nil }
+        return OriginalReading.read(reply: body, original: originalText, answered: answered)
+    }
+}

@@ -148,9 +148,15 @@ struct Decider {
             return InboundOutcome(.rejected, "the person this reply address was given to is unknown")
         }
         guard let from = mail.from else { return InboundOutcome(.rejected, "the email has no usable From address") }
-        let text = Decider.trimmed(mail.extracted.text)
+        // Read against the notification the token names when the outbox still has it;
+        // the heuristic reading otherwise.
+        let answered = parent?.body ?? post.excerpt
+        let original = try tx.originalMessage(token: found.text.lowercased())
+            .flatMap { ReadReply.againstOriginal(mail.parsed, original: $0, answered: answered) }
+        let extracted = original ?? mail.extracted
+        let text = Decider.trimmed(extracted.text)
         guard !text.isEmpty else {
-            return try rejectWithNotice(.emptyReply, "the reply has no new text (only quoted text or a signature)", mail: mail, tx: tx)
+            return try rejectWithNotice(.emptyReply, "the reply has no new text (only quoted text or a signature)\(original != nil ? ", read against the notification it answers" : "")", mail: mail, tx: tx)
         }
 
         let now = relay.now()
@@ -164,7 +170,7 @@ struct Decider {
             hold = try moderationHold(author: author, post: post, tx: tx)
         }
         var comment = try tx.insertComment(CommentRecord(
-            postId: post.id, parentId: parent?.id, authorId: author.id!, body: text, elided: mail.extracted.elided,
+            postId: post.id, parentId: parent?.id, authorId: author.id!, body: text, elided: extracted.elided,
             status: hold == nil ? "published" : "pending", holdReason: hold, source: "email",
             messageId: mail.messageID, inboundId: inboundId, createdAt: now))
         if hold == nil {

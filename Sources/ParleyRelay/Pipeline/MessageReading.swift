@@ -16,6 +16,16 @@ public struct InspectReport: Encodable, Sendable {
     public var bounce: BounceInfo?
     public var token: String?
     public var attachments: [AttachmentInfo]
+    /// `original` when the reply was read against the notification its token names
+    /// (`message inspect --config`), else `heuristic`.
+    public var trimmedBy = "heuristic"
+    /// The heuristic reading (always).
+    public var heuristic: ExtractedReply?
+    /// The reading against the original; nil without `--config`, without a valid token,
+    /// when the outbox no longer has the notification, or when nothing lines up.
+    public var originalReading: ExtractedReply?
+    /// Why there is no original reading, in words.
+    public var originalNote: String?
 
     public struct BounceInfo: Encodable, Sendable {
         public var recipient: String?
@@ -29,8 +39,11 @@ public struct InspectReport: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case from, to, subject, headers, text, trimmed, elided, classification, bounce, token, attachments
+        case from, to, subject, headers, text, trimmed, elided, classification, bounce, token, attachments, heuristic
         case messageID = "message_id"
+        case trimmedBy = "trimmed_by"
+        case originalReading = "original_reading"
+        case originalNote = "original_note"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -47,6 +60,10 @@ public struct InspectReport: Encodable, Sendable {
         try c.encode(bounce, forKey: .bounce)
         try c.encode(token, forKey: .token)
         try c.encode(attachments, forKey: .attachments)
+        try c.encode(trimmedBy, forKey: .trimmedBy)
+        try c.encode(heuristic.map { ["text": $0.text, "elided": $0.elided] }, forKey: .heuristic)
+        try c.encode(originalReading.map { ["text": $0.text, "elided": $0.elided] }, forKey: .originalReading)
+        try c.encodeIfPresent(originalNote, forKey: .originalNote)
     }
 }
 
@@ -70,7 +87,7 @@ public enum MessageReading {
             trimmed: mail.extracted.text, elided: mail.extracted.elided,
             classification: mail.classification.name, bounce: bounce,
             token: tokenCandidate(parsed, pattern: replyAddress.flatMap(ReplyAddressPattern.init)),
-            attachments: attachments)
+            attachments: attachments, heuristic: mail.extracted)
     }
 
     /// A token-shaped string in the recipients (`local+TOKEN@…`) or in the first label of
@@ -101,3 +118,46 @@ public enum MessageReading {
     }
 }
 
+
+extension Relay {
+    /// `parley message inspect --config FILE`: the report, plus the reading against the
+    /// notification the token names (looked up in this installation's database), and
+    /// which reading the daemon would publish (`trimmed_by`).
+    public func inspectMessage(_ bytes: [UInt8]) throws -> InspectReport {
+        var report = MessageReading.read(bytes, replyAddress: config.mailboxes.first?.replyAddress)
+        guard let text = report.token else {
+            report.originalNote = "no reply token"
+            return report
+        }
+        let token: ReplyToken
+        do {
+            token = try codec.decode(text, today: today)
+        } catch {
+            report.originalNote = "the token is not valid here: \(error)"
+            return report
+        }
+        let parsed = MailParser.parse(bytes)
+        let reading = try store.read { tx -> ExtractedReply? in
+            guard let raw = try tx.originalMessage(token: text.lowercased()) else {
+                report.originalNote = "the outbox has no sent notification with this token (never sent here, or pruned after [outbox] keep_sent)"
+                return nil
+            }
+            var answered: String?
+            switch token.target {
+            case .comment: answered = try tx.comment(id: token.targetID)?.body
+            case .post: answered = try tx.post(number: token.targetID)?.excerpt
+            default: break
+            }
+            let reading = ReadReply.againstOriginal(parsed, original: raw, answered: answered)
+            if reading == nil { report.originalNote = "no line of the reply lines up with the notification" }
+            return reading
+        }
+        if let reading {
+            report.originalReading = reading
+            report.trimmed = reading.text
+            report.elided = reading.elided
+            report.trimmedBy = "original"
+        }
+        return report
+    }
+}
