@@ -8,6 +8,9 @@ import Foundation
 public struct ReadReply: Sendable {
     public var extracted: ExtractedReply
     public var classification: MailClassification
+    /// The text that was trimmed: the text part, else the HTML part as text with the
+    /// client's HTML quote cut (what ``againstOriginal(body:original:answered:)`` reads).
+    public var body: String
 
     public init(_ parsed: ParsedMail, classifier: MessageClassifier) {
         var body = ""
@@ -17,6 +20,7 @@ public struct ReadReply: Sendable {
         } else if let html = parsed.html {
             (body, htmlQuoted) = HTMLText.convert(html, removingQuotes: true)
         }
+        self.body = body
         var extracted = ReplyExtractor.extract(body)
         let quoted = htmlQuoted.trimmingCharacters(in: .whitespacesAndNewlines)
         if !quoted.isEmpty {
@@ -32,11 +36,12 @@ extension ReadReply {
     /// raw bytes; `answered`, the text of the comment or post excerpt it carried), see
     /// ``OriginalReading``; nil when the two cannot be lined up. The same for the daemon
     /// and `parley message inspect --config`.
-    public static func againstOriginal(_ reply: ParsedMail, original raw: [UInt8], answered: String?) -> ExtractedReply? {
-        let original = MailParser.parse(raw)
-        guard let originalText = original.text ?? original.html.map({ HTMLText.text($0, removingQuotes: false) }) else { return nil }
-        // The client's HTML quote stays in: it is what gets lined up.
-        guard let body = reply.text ?? reply.html.map({ HTMLText.text($0, removingQuotes: false) }) else { return nil }
+    ///
+    /// `body` is ``body``: for HTML-only mail the client's quote (its `blockquote`) is cut
+    /// already, structurally; what else lines up with the original (an Outlook header block
+    /// and pasted original without markup) is cut here.
+    public static func againstOriginal(body: String, original raw: [UInt8], answered: String?) -> ExtractedReply? {
+        guard let originalText = NotificationText.text(of: raw) else { return nil }
         return OriginalReading.read(reply: body, original: originalText, answered: answered)
     }
 }

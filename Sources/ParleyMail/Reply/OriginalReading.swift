@@ -49,8 +49,8 @@ public enum OriginalReading {
         let source: WordStream
         let content: WordStream?
         var roles: [Role] = []
-        /// The words of each line (after quote markers), normalised.
-        var words: [[Substring]] = []
+        /// The words of the line being read (one buffer for all lines).
+        var scratch = Words()
 
         init(doc: ReplyDocument, source: WordStream, content: WordStream?) {
             self.doc = doc
@@ -61,16 +61,17 @@ public enum OriginalReading {
         mutating func run() -> ExtractedReply? {
             let n = doc.count
             roles = Array(repeating: .new, count: n)
-            words = []
-            words.reserveCapacity(n)
             var matchedAny = false
             var previousEnd = -1  // where the previous line's match ended in the original
             for i in 0..<n {
                 let line = doc.lines[i]
-                let text = String(decoding: UnsafeBufferPointer(rebasing: doc.bytes[line.contentStart..<line.end]), as: UTF8.self)
-                var ws = WordStream.words(of: Self.strippingBarQuote(text))
-                words.append(ws)
-                let marked = line.depth > 0 || Self.hasBarQuote(text)
+                // Overlong lines bound the work: their first 4 KB decide.
+                let lineBytes = UnsafeBufferPointer(rebasing: doc.bytes[line.contentStart..<min(line.end, line.contentStart + 4096)])
+                // `|` is punctuation to the word splitter: a `| `-quoted line reads as its text.
+                scratch.removeAll()
+                scratch.append(lineBytes)
+                let ws = scratch
+                let marked = line.depth > 0 || Self.hasBarQuote(lineBytes)
                 if line.contentIsBlank {
                     roles[i] = .blank
                     continue
@@ -80,8 +81,6 @@ public enum OriginalReading {
                     roles[i] = marked ? .otherQuote : doc.kinds[i] == .signatureDelimiter ? .structure : .new
                     continue
                 }
-                // Overlong lines bound the work: their first 400 words decide.
-                if ws.count > 400 { ws = Array(ws.prefix(400)) }
                 let match = source.find(ws, after: previousEnd)
                 if let match {
                     let accepted = marked || ws.count >= 4 || (ws.count >= 2 && source.isWholeLine(match))
@@ -244,69 +243,168 @@ public enum OriginalReading {
             return String(t)
         }
 
-        static func hasBarQuote(_ text: String) -> Bool {
-            text.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("|")
+        static func hasBarQuote(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) == 0x7C
         }
     }
 }
 
-/// A text as a stream of normalised words (letters and digits only, lower-cased), with
-/// the word ranges of its lines, for finding a line's words in order.
-struct WordStream {
-    private(set) var words: [Substring] = []
-    /// Word ranges of the text's non-empty lines.
-    private var lineRanges: Set<Range<Int>> = []
-    /// Where each word occurs.
-    private var positions: [Substring: [Int]] = [:]
+/// The normalised words of a text: letters and digits only (ASCII lower-cased), each
+/// kept as its bytes and a hash, so that lines are compared without a `String` per word.
+struct Words {
+    var bytes: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    var hashes: [UInt64] = []
 
-    init(_ text: String) {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let ws = Self.words(of: String(line))
-            guard !ws.isEmpty else { continue }
-            lineRanges.insert(words.count..<(words.count + ws.count))
-            for w in ws {
-                positions[w, default: []].append(words.count)
-                words.append(w)
+    var count: Int { ranges.count }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+    }
+    var isEmpty: Bool { ranges.isEmpty }
+
+    /// Appends the words of `text` (UTF-8); returns how many.
+    @discardableResult
+    mutating func append(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+        let before = ranges.count
+        bytes.reserveCapacity(bytes.count + text.count)
+        let basis: UInt64 = 0xcbf29ce484222325
+        var start = -1
+        var hash = basis
+        var i = 0
+        let n = text.count
+        while i < n {
+            let b = text[i]
+            var keep: UInt8 = 0  // 0: punctuation (skipped), 1: a space (ends a word), else the byte kept
+            var length = 1
+            if b < 0x80 {
+                switch b {
+                case 0x30...0x39, 0x61...0x7A: keep = b
+                case 0x41...0x5A: keep = b | 0x20
+                case 0x20, 0x09, 0x0A, 0x0D: keep = 1
+                default: keep = 0  // punctuation inside a word joins its pieces ("don't", "x.org")
+                }
+            } else {
+                // A non-ASCII scalar: a letter or digit is kept as written, anything else
+                // (typographic quotes, dashes, ellipses) is punctuation, a space ends a word.
+                length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                length = min(length, n - i)
+                var value: UInt32 = length == 1 ? UInt32(b) : UInt32(b) & (0xFF >> UInt32(length + 1))
+                var k = i + 1
+                while k < i + length { value = value << 6 | UInt32(text[k] & 0x3F); k += 1 }
+                if let scalar = Unicode.Scalar(value) {
+                    if scalar.properties.isWhitespace { keep = 1 }
+                    else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { keep = 2 }
+                }
             }
+            if keep == 1 {
+                if start >= 0 {
+                    ranges.append(start..<bytes.count)
+                    hashes.append(hash)
+                    start = -1
+                    hash = basis
+                }
+            } else if keep != 0 {
+                if start < 0 { start = bytes.count }
+                if length == 1 {
+                    bytes.append(keep)
+                    hash = (hash ^ UInt64(keep)) &* 0x100000001b3
+                } else {
+                    for k in i..<(i + length) {
+                        bytes.append(text[k])
+                        hash = (hash ^ UInt64(text[k])) &* 0x100000001b3
+                    }
+                }
+            }
+            i += length
         }
+        if start >= 0 {
+            ranges.append(start..<bytes.count)
+            hashes.append(hash)
+        }
+        return ranges.count - before
     }
 
-    /// The normalised words of one line.
-    static func words(of line: String) -> [Substring] {
-        var out: [Substring] = []
-        for token in line.split(whereSeparator: { $0.isWhitespace }) {
-            let kept = String(token.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
-                .map(Character.init)).lowercased()
-            if !kept.isEmpty { out.append(Substring(kept)) }
+    /// Whether word `i` of `self` equals word `j` of `other` (or, with `prefix`, starts with it).
+    func same(_ i: Int, _ other: Words, _ j: Int, prefix: Bool = false) -> Bool {
+        let a = ranges[i], b = other.ranges[j]
+        if prefix {
+            guard b.count <= a.count else { return false }
+            return bytes[a.lowerBound..<(a.lowerBound + b.count)].elementsEqual(other.bytes[b])
         }
-        return out
+        return hashes[i] == other.hashes[j] && a.count == b.count && bytes[a].elementsEqual(other.bytes[b])
+    }
+}
+
+/// A text as a stream of normalised words, with the word ranges of its lines, for
+/// finding a line's words in order. Three flat arrays: no allocation per word.
+struct WordStream {
+    private(set) var words = Words()
+    /// For a word that starts a line of the text: where that line's words end; else -1.
+    private var lineEnd: [Int32] = []
+    /// (hash, position) of every word, sorted: the positions of a word by binary search.
+    private var index: [(hash: UInt64, position: Int32)] = []
+
+    init(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
+                let before = words.count
+                words.append(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                lineEnd.append(contentsOf: repeatElement(-1, count: words.count - before))
+                if words.count > before { lineEnd[before] = Int32(words.count) }
+                start = i + 1
+            }
+        }
+        index = words.hashes.enumerated().map { (hash: $0.element, position: Int32($0.offset)) }
+        index.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.position < $1.position }
+    }
+
+    /// Where the word with this hash occurs, in order.
+    private func positions(of hash: UInt64) -> ArraySlice<(hash: UInt64, position: Int32)> {
+        var low = 0, high = index.count
+        while low < high {
+            let mid = (low + high) / 2
+            if index[mid].hash < hash { low = mid + 1 } else { high = mid }
+        }
+        var end = low
+        while end < index.count && index[end].hash == hash { end += 1 }
+        return index[low..<end]
     }
 
     /// Where `line` runs through the stream in order (its last word may be cut short, as
-    /// clients cut overlong quoted lines); the first run starting after `after` is
+    /// clients cut overlong quoted lines); the first run starting at or after `after` is
     /// preferred, else the first anywhere.
-    func find(_ line: [Substring], after: Int) -> Range<Int>? {
-        guard let first = line.first, let starts = positions[first] else {
-            // The first word cut short: only a one-word line can start that way.
-            return nil
-        }
+    func find(_ line: Words, after: Int) -> Range<Int>? {
+        guard !line.isEmpty else { return nil }
+        let count = line.count
         var fallback: Range<Int>?
-        for p in starts where p + line.count <= words.count {
-            var ok = true
-            for k in 1..<line.count {
-                let w = words[p + k]
-                if k == line.count - 1 ? !w.hasPrefix(line[k]) : w != line[k] { ok = false; break }
+        func check(_ p: Int) -> Range<Int>? {
+            guard p + count <= words.count else { return nil }
+            for k in 0..<count where !words.same(p + k, line, k, prefix: k == count - 1) { return nil }
+            return p..<(p + count)
+        }
+        let exact = positions(of: line.hashes[0])
+        if exact.isEmpty && count == 1 {
+            // A one-word line may be the start of a word cut short.
+            for p in 0..<words.count {
+                if let r = check(p) { if p >= after { return r }; if fallback == nil { fallback = r } }
             }
-            guard ok else { continue }
-            let range = p..<(p + line.count)
-            if p >= after { return range }
-            if fallback == nil { fallback = range }
+            return fallback
+        }
+        for entry in exact {
+            guard let r = check(Int(entry.position)) else { continue }
+            if r.lowerBound >= after { return r }
+            if fallback == nil { fallback = r }
         }
         return fallback
     }
 
     /// Whether a found range is exactly one line of the text.
     func isWholeLine(_ range: Range<Int>) -> Bool {
-        lineRanges.contains(range)
+        range.lowerBound < lineEnd.count && lineEnd[range.lowerBound] == Int32(range.upperBound)
     }
 }

@@ -152,7 +152,7 @@ struct Decider {
         // the heuristic reading otherwise.
         let answered = parent?.body ?? post.excerpt
         let original = try tx.originalMessage(token: found.text.lowercased())
-            .flatMap { ReadReply.againstOriginal(mail.parsed, original: $0, answered: answered) }
+            .flatMap { ReadReply.againstOriginal(body: mail.body, original: $0, answered: answered) }
         let extracted = original ?? mail.extracted
         let text = Decider.trimmed(extracted.text)
         guard !text.isEmpty else {

@@ -136,7 +136,7 @@ extension Relay {
             report.originalNote = "the token is not valid here: \(error)"
             return report
         }
-        let parsed = MailParser.parse(bytes)
+        let body = ReadMail(raw: bytes, ownAddresses: []).body
         let reading = try store.read { tx -> ExtractedReply? in
             guard let raw = try tx.originalMessage(token: text.lowercased()) else {
                 report.originalNote = "the outbox has no sent notification with this token (never sent here, or pruned after [outbox] keep_sent)"
@@ -148,7 +148,7 @@ extension Relay {
             case .post: answered = try tx.post(number: token.targetID)?.excerpt
             default: break
             }
-            let reading = ReadReply.againstOriginal(parsed, original: raw, answered: answered)
+            let reading = ReadReply.againstOriginal(body: body, original: raw, answered: answered)
             if reading == nil { report.originalNote = "no line of the reply lines up with the notification" }
             return reading
         }

@@ -18,6 +18,8 @@ struct ReadMail {
     let recipientAddresses: [EmailAddress]
     let extracted: ExtractedReply
     let classification: MailClassification
+    /// The text the reply was trimmed from (see ``ReadReply/body``).
+    let body: String
     /// The reply token, looked up ahead of the decision (on the ingest's reader thread:
     /// decoding checks an HMAC) for the day it was looked up on; see ``Decider/findToken(_:)``.
     var token: (day: Int64, result: Result<Decider.FoundToken, Decider.TokenProblem>)?
@@ -34,6 +36,7 @@ struct ReadMail {
         let read = ReadReply(parsed, classifier: MessageClassifier(ownAddresses: ownAddresses))
         extracted = read.extracted
         classification = read.classification
+        body = read.body
     }
 
     /// Lower-case hex of a digest (String(format:) per byte was a hot spot).
