@@ -1,7 +1,7 @@
 // The GMime façade's own contract: which header fields a message reports, mbox separator
 // lines, line endings and charsets on the fast paths `parley-bench mail` depends on.
 
-import ParleyMail
+@testable import ParleyMail
 import Testing
 
 @Suite("MailParser")
@@ -84,5 +84,22 @@ struct MailParserTests {
     func htmlTextIsConvertText(html: String) {
         #expect(HTMLText.text(html) == HTMLText.convert(html).text)
         #expect(HTMLText.text(html, removingQuotes: false) == HTMLText.convert(html, removingQuotes: false).text)
+    }
+}
+
+/// Mail whose lines end in a bare CR (issue 18).
+struct BareCRTests {
+    @Test("a reply with bare-CR line endings reads like any other: headers, text, the new words")
+    func bareCR() throws {
+        let raw = Array(("From: Ann Reader <ann@example.org>\rTo: talk+abc@example.org\rSubject: Re: On letters\r"
+            + "Content-Type: text/plain; charset=utf-8\r\rMy answer, from an old Mac.\r\r"
+            + "On Mon, 7 Dec 2026 at 09:00, Liz <liz@example.org> wrote:\r> quoted\r> more\r").utf8)
+        let mail = MailParser.parse(raw)
+        #expect(mail.header("From") == "Ann Reader <ann@example.org>")
+        #expect(mail.header("Subject") == "Re: On letters")
+        #expect(ReplyExtractor.extract(mail.text ?? "").text == "My answer, from an old Mac.")
+        // A CRLF message with a stray CR inside a line is left alone.
+        let crlf = Array("From: a@example.org\r\nSubject: x\r\n\r\nOne\rstill one line\r\n".utf8)
+        #expect(MailParser.withBareCRAsLF(crlf) == nil)
     }
 }

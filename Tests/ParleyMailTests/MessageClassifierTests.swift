@@ -46,6 +46,7 @@ private let classifierFixtureTable: [ClassifierFixtureCase] = [
     ClassifierFixtureCase("bounce-qmail", "bounce", "karl.meyer@oldisp.example", "5.1.1"),
     ClassifierFixtureCase("bounce-sendmail-delayed", "bounce", "anna@slowhost.example", "4.4.7"),
     ClassifierFixtureCase("bounce-plain-text", "bounce", "lena@full.example", "5.2.2"),
+    ClassifierFixtureCase("bounce-postfix-multi", "bounce", "ann@example.org", "5.1.1"),
     ClassifierFixtureCase("autoreply-gmail-vacation", "auto-reply"),
     ClassifierFixtureCase("autoreply-exchange-oof", "auto-reply"),
     ClassifierFixtureCase("autoreply-x-autoreply", "auto-reply"),
@@ -86,6 +87,17 @@ struct MessageClassifierFixtureTests {
         #expect(report.isPermanent)
         #expect(report.diagnostic == "550 5.1.1 <olduser@example.org>: Recipient address rejected: User unknown in virtual mailbox table")
         #expect(report.originalMessageID == "n.7f3a9c2e01.1731399242@parley.example")
+    }
+
+    @Test("a report for several recipients names every failed one; the first failed is the recipient")
+    func multiRecipientReport() throws {
+        let report = try #require(try bounceReport("bounce-postfix-multi"))
+        #expect(report.recipient == "ann@example.org")
+        #expect(report.failedRecipients == ["ann@example.org", "bob@example.org"], "not the delayed one")
+        #expect(report.isPermanent && report.status == "5.1.1")
+        #expect(report.originalMessageID == "n.77aa88bb99.1796627640@parley.example")
+        #expect(try bounceReport("bounce-postfix")?.failedRecipients == ["old.user@example.net"])
+        #expect(try bounceReport("bounce-sendmail-delayed")?.failedRecipients == [])
     }
 
     @Test func multiLineSMTPReplyIsJoined() throws {

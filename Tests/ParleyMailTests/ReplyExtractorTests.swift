@@ -213,6 +213,25 @@ struct ReplyExtractorTests {
         #expect(ReplyExtractor.extract(c.body).text == c.expected)
     }
 
+    /// Sentences that open the way a device footer does are text (issue 18).
+    static let footerLikeSentences: [ReplyCase] = [
+        ReplyCase("Sent from … with a colon", "Sent from the airport: I agree with every word of this.\n",
+                  "Sent from the airport: I agree with every word of this."),
+        ReplyCase("Sent by … as a long sentence", "Thanks.\nSent by my editor yesterday and I loved every page\n",
+                  "Thanks.\nSent by my editor yesterday and I loved every page"),
+        ReplyCase("Enviado desde … as a sentence", "Enviado desde casa, pero creo que tienes razón sobre la confianza y el tiempo.\n",
+                  "Enviado desde casa, pero creo que tienes razón sobre la confianza y el tiempo."),
+        ReplyCase("a question", "Sent from which city, though?\n", "Sent from which city, though?"),
+        // Footers with a few words after the device still go.
+        ReplyCase("footer with an excuse", "Yes.\n\nSent from my phone, please excuse typos\n", "Yes."),
+        ReplyCase("Yahoo footer", "Yes.\n\nSent from Yahoo Mail for Android\n", "Yes."),
+    ]
+
+    @Test("A sentence that merely opens like a device footer is text", arguments: footerLikeSentences)
+    func footerLikeSentence(_ c: ReplyCase) {
+        #expect(ReplyExtractor.extract(c.body).text == c.expected)
+    }
+
     // MARK: - What must be kept
 
     static let kept: [ReplyCase] = [

@@ -113,12 +113,24 @@ struct BounceDetector: Sendable {
             status = ClassifierText.statusCode(in: Array(diagnostic.utf8))?.code
         }
         let actionWord = action(of: group)
-        return BounceReport(
+        var report = BounceReport(
             recipient: recipient,
             status: status,
             action: actionWord,
             isPermanent: actionWord == "failed" || (status?.hasPrefix("5") ?? false),
             diagnostic: diagnostic)
+        // Every recipient the report says failed, in its order (a list or alias that
+        // expanded to several addresses reports each).
+        var failed: [String] = []
+        for g in groups {
+            let code = g.value("status").flatMap { ClassifierText.statusCode(in: Array($0.utf8))?.code }
+            guard action(of: g) == "failed" || (action(of: g) == nil && code?.hasPrefix("5") == true),
+                  let address = (g.value("original-recipient") ?? g.value("final-recipient")).flatMap(Self.recipientAddress),
+                  !failed.contains(address) else { continue }
+            failed.append(address)
+        }
+        report.failedRecipients = failed
+        return report
     }
 
     /// §2.3.3: the action keyword, lower-cased, without comments.

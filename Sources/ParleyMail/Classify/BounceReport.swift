@@ -19,6 +19,9 @@ public struct BounceReport: Sendable, Equatable {
     public var diagnostic: String?
     /// The `Message-ID` of the bounced message, without `<>`, from the returned headers.
     public var originalMessageID: String?
+    /// Every recipient a delivery-status report says failed, in its order (``recipient``
+    /// is the first of them); empty for a bounce without a delivery-status part.
+    public var failedRecipients: [String] = []
 
     /// Creates a report; every field but `isPermanent` defaults to unknown.
     public init(recipient: String? = nil, status: String? = nil, action: String? = nil,

@@ -23,9 +23,22 @@ public enum MailParser {
     /// matching frees, was a third of the parse time (`parley-bench mail parse`). Nested
     /// `message/rfc822` parts are still built as messages by GMime.
     public static func parse(_ bytes: [UInt8]) -> ParsedMail {
+        // Mail whose lines end in a bare CR (old Mac clients, some gateways): read as LF.
+        if let lf = withBareCRAsLF(bytes) { return parse(lf) }
         guard looksLikeMessage(bytes) else { return bareBody(bytes) }
         if let mail = readSinglePart(bytes) { return mail }
         return parseWithGMime(bytes)
+    }
+
+    /// `bytes` with every CR that is not followed by LF turned into LF, when the first
+    /// line of the message ends in such a bare CR; nil otherwise (nearly always: one
+    /// `memchr`-speed scan of the first line).
+    static func withBareCRAsLF(_ bytes: [UInt8]) -> [UInt8]? {
+        guard let first = bytes.firstIndex(where: { $0 == 0x0D || $0 == 0x0A }), bytes[first] == 0x0D,
+              first + 1 == bytes.count || bytes[first + 1] != 0x0A else { return nil }
+        var out = bytes
+        for i in out.indices where out[i] == 0x0D && (i + 1 == out.count || out[i + 1] != 0x0A) { out[i] = 0x0A }
+        return out
     }
 
     /// The whole message through GMime's parser (every structure; see ``parse(_:)``).

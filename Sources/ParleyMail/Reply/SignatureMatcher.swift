@@ -79,9 +79,9 @@ enum SignatureMatcher {
     private static func matchesFooter(_ t: UnsafeBufferPointer<UInt8>, start s: Int, end e: Int) -> Bool {
         let n = e - s
         guard n >= 6, n <= 110 else { return false }
-        if prefixes.prefixLength(of: t, at: s, end: e) != nil { return true }
+        if let len = prefixes.prefixLength(of: t, at: s, end: e), isFooterTail(t, from: s + len, end: e) { return true }
         if n <= 64 {
-            if shortPrefixes.prefixLength(of: t, at: s, end: e) != nil { return true }
+            if let len = shortPrefixes.prefixLength(of: t, at: s, end: e), isFooterTail(t, from: s + len, end: e) { return true }
             if suffixes.suffixLength(of: t, from: s, end: e) != nil { return true }
         }
         if let len = framedPrefixes.prefixLength(of: t, at: s, end: e),
@@ -100,6 +100,29 @@ enum SignatureMatcher {
             }
         }
         return false
+    }
+
+    /// What follows a footer's opening names a device or an app, in a few words ("my
+    /// iPhone", "Outlook for Android", "my phone, please excuse typos"); a sentence
+    /// that only opens that way ("Sent from the airport: I agree with every word")
+    /// goes on longer or breaks with `:`, `;`, `?` or `!`, and is text.
+    static let footerTailWords = 6
+
+    private static func isFooterTail(_ t: UnsafeBufferPointer<UInt8>, from s: Int, end e: Int) -> Bool {
+        var words = 0
+        var inWord = false
+        for i in s..<e {
+            let b = t[i]
+            if b == 0x3A || b == 0x3B || b == 0x3F || b == 0x21 { return false }
+            if b == 0x20 || b == 0x09 {
+                inWord = false
+            } else if !inWord {
+                inWord = true
+                words += 1
+                if words > footerTailWords { return false }
+            }
+        }
+        return true
     }
 
     /// Copies the line without markdown link targets (`[text](url)` → `text`), without

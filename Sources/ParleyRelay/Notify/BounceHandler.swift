@@ -27,11 +27,14 @@ struct BounceHandler {
             return InboundOutcome(.bounce, "delivery report (\(action)) for \(report.recipient ?? "an unknown recipient"); nothing failed")
         }
         guard let (outbound, how) = try match(report, mail: mail, tx: tx), let personId = outbound.recipientId else {
-            return InboundOutcome(.bounce, "\(what) for \(report.recipient ?? "an unknown recipient") not matched to any message Parley sent (no valid VERP address or known Message-ID); ignored")
+            let who = report.failedRecipients.count > 1 ? report.failedRecipients.joined(separator: ", ") : report.recipient ?? "an unknown recipient"
+            return InboundOutcome(.bounce, "\(what) for \(who) not matched to any message Parley sent (no valid VERP address or known Message-ID); ignored")
         }
         let result = try record(personId: personId, outbound: outbound, permanent: report.isPermanent,
                                 status: report.status, diagnostic: report.diagnostic, tx: tx)
-        return InboundOutcome(.bounce, "\(what) for \(outbound.recipient) of outbound message \(outbound.id!) (matched by \(how)); \(result)")
+        let others = report.failedRecipients.filter { $0 != outbound.recipient.lowercased() }
+        let also = others.isEmpty ? "" : "; the report names \(report.failedRecipients.count) failed recipients: \(report.failedRecipients.joined(separator: ", "))"
+        return InboundOutcome(.bounce, "\(what) for \(outbound.recipient) of outbound message \(outbound.id!) (matched by \(how)); \(result)\(also)")
     }
 
     /// Finds the outbound message a bounce is about.

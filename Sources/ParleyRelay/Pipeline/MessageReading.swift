@@ -30,6 +30,13 @@ public struct InspectReport: Encodable, Sendable {
     public struct BounceInfo: Encodable, Sendable {
         public var recipient: String?
         public var status: String?
+        /// Every recipient the report says failed.
+        public var failedRecipients: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case recipient, status
+            case failedRecipients = "failed_recipients"
+        }
     }
 
     public struct AttachmentInfo: Encodable, Sendable {
@@ -75,7 +82,7 @@ public enum MessageReading {
         let text = parsed.text ?? parsed.html.map { HTMLText.text($0, removingQuotes: false) } ?? ""
         var bounce: InspectReport.BounceInfo?
         if case .bounce(let report) = mail.classification {
-            bounce = .init(recipient: report.recipient, status: report.status)
+            bounce = .init(recipient: report.recipient, status: report.status, failedRecipients: report.failedRecipients)
         }
         let attachments = parsed.parts.filter { part in
             part.disposition == "attachment" || part.filename != nil || !(part.contentType.hasPrefix("text/") || part.contentType.hasPrefix("message/"))
