@@ -3,7 +3,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libgmime-3.0-dev libxml2-dev pkg-config \
                 dovecot-imapd python3-aiosmtpd openssl chromium fonts-wqy-zenhei \
                 cyrus-common cyrus-admin courier-base courier-authdaemon courier-authlib-userdb sasl2-bin \
-                postfix postfix-pcre
+                postfix postfix-pcre mutt neomutt alpine aerc tmux python3-venv
 SWIFT_BUILD_FLAGS ?=
 TEST_SERVERS_DIR := $(CURDIR)/.build-servers
 

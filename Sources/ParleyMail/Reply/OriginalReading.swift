@@ -49,6 +49,9 @@ public enum OriginalReading {
         let source: WordStream
         let content: WordStream?
         var roles: [Role] = []
+        /// For a line quoted from the answered text: the first and last of that text's
+        /// lines (paragraphs, as Parley writes a comment) it holds words of.
+        var paragraphs: [Int: ClosedRange<Int32>] = [:]
         /// The words of the line being read (one buffer for all lines).
         var scratch = Words()
 
@@ -77,8 +80,14 @@ public enum OriginalReading {
                     continue
                 }
                 if ws.isEmpty {
-                    // No letters or digits: a rule, "-- ", an emoji, "+1"…
-                    roles[i] = marked ? .otherQuote : doc.kinds[i] == .signatureDelimiter ? .structure : .new
+                    // No letters or digits: a rule, "-- ", an emoji, "+1"…, or nothing but a
+                    // link's `<https://…>` that a converter wrapped onto a line of its own.
+                    let bare = UnsafeBufferPointer(rebasing: doc.bytes[line.trimmedStart..<line.trimmedEnd])
+                    if bare.first == 0x3C, let end = Words.linkEnd(bare, from: 0), end == bare.count - 1 {
+                        roles[i] = .blank
+                    } else {
+                        roles[i] = marked ? .otherQuote : doc.kinds[i] == .signatureDelimiter ? .structure : .new
+                    }
                     continue
                 }
                 let match = source.find(ws, after: previousEnd)
@@ -86,7 +95,11 @@ public enum OriginalReading {
                     let accepted = marked || ws.count >= 4 || (ws.count >= 2 && source.isWholeLine(match))
                         || (previousEnd >= 0 && match.lowerBound == previousEnd)
                     if accepted {
-                        let inContent = content.map { $0.find(ws, after: -1) != nil } ?? false
+                        var inContent = false
+                        if let content, let r = content.find(ws, after: -1) {
+                            inContent = true
+                            paragraphs[i] = content.paragraphOfWord[r.lowerBound]...content.paragraphOfWord[r.upperBound - 1]
+                        }
                         roles[i] = .original(content: inContent)
                         previousEnd = match.upperBound
                         matchedAny = true
@@ -177,14 +190,19 @@ public enum OriginalReading {
                     if roles[k] == .new { end = k }
                     k += 1
                 }
-                // The answered lines directly above, when the sender answered inline.
+                // The answered lines directly above, when the sender answered inline: the
+                // paragraph of the answered text that ends right above the answer, as the
+                // reply quotes it (a client that ran the paragraphs together gives the
+                // lines holding words of that paragraph), never what stands above it.
                 var quote: [Int] = []
                 var q = i - 1
-                while q >= 0 {
-                    if roles[q] == .blank { q -= 1; continue }
-                    guard roles[q] == .original(content: true) else { break }
-                    quote.insert(q, at: 0)
-                    q -= 1
+                while q >= 0 && roles[q] == .blank { q -= 1 }
+                if q >= 0, roles[q] == .original(content: true), let last = paragraphs[q]?.upperBound {
+                    while q >= 0, roles[q] == .original(content: true), let p = paragraphs[q], p.upperBound == last {
+                        quote.insert(q, at: 0)
+                        if p.lowerBound < last { break }  // this line starts inside an earlier paragraph
+                        q -= 1
+                    }
                 }
                 if !quote.isEmpty {
                     if wroteAny { out.append("") }
@@ -279,6 +297,12 @@ struct Words {
             let b = text[i]
             var keep: UInt8 = 0  // 0: punctuation (skipped), 1: a space (ends a word), else the byte kept
             var length = 1
+            if b == 0x3C, let close = Self.linkEnd(text, from: i) {
+                // `<https://…>` after a link's text, as HTML-to-text converters write it
+                // (Outlook, Thunderbird): not words of the text.
+                i = close + 1
+                continue
+            }
             if b < 0x80 {
                 switch b {
                 case 0x30...0x39, 0x61...0x7A: keep = b
@@ -327,6 +351,20 @@ struct Words {
         return ranges.count - before
     }
 
+    /// Where the `>` closing a `<scheme:…>` link target that starts at `from` is, if it is one.
+    static func linkEnd(_ text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        var i = from + 1
+        var colon = false
+        while i < text.count && i - from < 2048 {
+            let b = text[i]
+            if b == 0x3E { return colon ? i : nil }
+            if b == 0x20 || b == 0x0A || b == 0x3C { return nil }
+            if b == 0x3A { colon = true }
+            i += 1
+        }
+        return nil
+    }
+
     /// Whether word `i` of `self` equals word `j` of `other` (or, with `prefix`, starts with it).
     func same(_ i: Int, _ other: Words, _ j: Int, prefix: Bool = false) -> Bool {
         let a = ranges[i], b = other.ranges[j]
@@ -344,6 +382,8 @@ struct WordStream {
     private(set) var words = Words()
     /// For a word that starts a line of the text: where that line's words end; else -1.
     private var lineEnd: [Int32] = []
+    /// The paragraph (lines between blank lines) of the text each word is in, from 0.
+    private(set) var paragraphOfWord: [Int32] = []
     /// (hash, position) of every word, sorted: the positions of a word by binary search.
     private var index: [(hash: UInt64, position: Int32)] = []
 
@@ -351,11 +391,20 @@ struct WordStream {
         var text = text
         text.withUTF8 { bytes in
             var start = 0
+            var paragraph: Int32 = 0
+            var blankSince = false
             for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
                 let before = words.count
                 words.append(UnsafeBufferPointer(rebasing: bytes[start..<i]))
                 lineEnd.append(contentsOf: repeatElement(-1, count: words.count - before))
-                if words.count > before { lineEnd[before] = Int32(words.count) }
+                if words.count > before {
+                    lineEnd[before] = Int32(words.count)
+                    if blankSince && before > 0 { paragraph += 1 }
+                    blankSince = false
+                    paragraphOfWord.append(contentsOf: repeatElement(paragraph, count: words.count - before))
+                } else if bytes[start..<i].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    blankSince = true
+                }
                 start = i + 1
             }
         }
