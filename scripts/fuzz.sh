@@ -84,7 +84,7 @@ xcc=()
 for flag in $(pkg-config --cflags gmime-3.0 libxml-2.0); do xcc+=(-Xcc "$flag"); done
 read -r -a libs <<< "$(pkg-config --libs gmime-3.0 libxml-2.0)"
 sanitize=(-sanitize=fuzzer,address -g -Onone)
-compile=(swiftc "${sanitize[@]}" -parse-as-library -wmo -module-name ParleyMail
+compile=(swiftc "${sanitize[@]}" -parse-as-library -wmo -module-name ParleyMail -package-name Parley
   -I Sources/CGMime -I Sources/CLibXML2 "${xcc[@]}")
 link=(swiftc "${sanitize[@]}" -parse-as-library -I Sources/CGMime -I Sources/CLibXML2 "${xcc[@]}")
 # The toolchain's lld, when it has one: gold prints a warning per ASan helper symbol (141).
