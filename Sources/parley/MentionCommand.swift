@@ -131,7 +131,7 @@ struct MentionCommand: ParsableCommand {
         func run() throws {
             let relay = try options.relay()
             let fetcher = try adminCall { try CurlFeedFetcher() }
-            let poster = try CurlHTTPPoster(timeoutSeconds: Relay.webmentionTimeoutSeconds, what: "Webmention endpoint", fix: "the linked page names it")
+            let poster = try relay.webmentionPoster()
             let verified = try relay.verifyWebmentions(fetcher: fetcher, limit: 1000)
             let sent = try relay.sendWebmentions(fetcher: fetcher, poster: poster, limit: 1000)
             _ = try? relay.publishPending()

@@ -77,7 +77,10 @@ public struct InspectReport: Encodable, Sendable {
 /// Reading one email without a config: for `message trim` and `message inspect`.
 public enum MessageReading {
     public static func read(_ bytes: [UInt8], replyAddress: String? = nil) -> InspectReport {
-        let mail = ReadMail(raw: bytes, ownAddresses: [])
+        report(ReadMail(raw: bytes, ownAddresses: []), replyAddress: replyAddress)
+    }
+
+    static func report(_ mail: ReadMail, replyAddress: String?) -> InspectReport {
         let parsed = mail.parsed
         let text = parsed.text ?? parsed.html.map { HTMLText.text($0, removingQuotes: false) } ?? ""
         var bounce: InspectReport.BounceInfo?
@@ -131,7 +134,8 @@ extension Relay {
     /// notification the token names (looked up in this installation's database), and
     /// which reading the daemon would publish (`trimmed_by`).
     public func inspectMessage(_ bytes: [UInt8]) throws -> InspectReport {
-        var report = MessageReading.read(bytes, replyAddress: config.mailboxes.first?.replyAddress)
+        let mail = ReadMail(raw: bytes, ownAddresses: [])
+        var report = MessageReading.report(mail, replyAddress: config.mailboxes.first?.replyAddress)
         guard let text = report.token else {
             report.originalNote = "no reply token"
             return report
@@ -143,7 +147,6 @@ extension Relay {
             report.originalNote = "the token is not valid here: \(error)"
             return report
         }
-        let body = ReadMail(raw: bytes, ownAddresses: []).body
         let reading = try store.read { tx -> ExtractedReply? in
             guard let raw = try tx.originalMessage(token: text.lowercased()) else {
                 report.originalNote = "the outbox has no sent notification with this token (never sent here, or pruned after [outbox] keep_sent)"
@@ -155,7 +158,7 @@ extension Relay {
             case .post: answered = try tx.post(number: token.targetID)?.excerpt
             default: break
             }
-            let reading = ReadReply.againstOriginal(body: body, original: raw, answered: answered)
+            let reading = ReadReply.againstOriginal(body: mail.body, original: raw, answered: answered)
             if reading == nil { report.originalNote = "no line of the reply lines up with the notification" }
             return reading
         }

@@ -45,20 +45,17 @@ extension Relay {
         let host = WebURL.host(source)
         return try store.write { tx -> WebmentionReceipt in
             let now = self.now()
-            if var known = try tx.webmention(source: source, target: target) {
-                if known.verifyAt == nil {
-                    guard try tx.queuedWebmentions(sourceHost: host) < Self.webmentionQueuePerHost else {
-                        return .refused(status: 429, message: "too many Webmentions from \(host) are waiting to be verified; try again later")
-                    }
-                    known.verifyAt = now
-                }
+            let known = try tx.webmention(source: source, target: target)
+            // One more waiting verification, unless this pair's is waiting already.
+            if known?.verifyAt == nil, try tx.queuedWebmentions(sourceHost: host) >= Self.webmentionQueuePerHost {
+                return .refused(status: 429, message: "too many Webmentions from \(host) are waiting to be verified; try again later")
+            }
+            if var known {
+                known.verifyAt = known.verifyAt ?? now
                 known.attempts = 0
                 known.reason = "re-sent; verification queued"
                 known.updatedAt = now
                 return .accepted(id: try tx.save(known).id!)
-            }
-            guard try tx.queuedWebmentions(sourceHost: host) < Self.webmentionQueuePerHost else {
-                return .refused(status: 429, message: "too many Webmentions from \(host) are waiting to be verified; try again later")
             }
             let mention = try tx.save(WebmentionRecord(source: source, target: target, postId: post.id, sourceHost: host, now: now))
             return .accepted(id: mention.id!)
@@ -105,14 +102,9 @@ extension Relay {
     }
 
     func checkSource(_ mention: WebmentionRecord, fetcher: CurlFeedFetcher) -> MentionCheck {
-        var request = FeedRequest(url: mention.source, connectTimeoutSeconds: Self.webmentionTimeoutSeconds,
-                                  totalTimeoutSeconds: Self.webmentionTimeoutSeconds, maximumBytes: Self.webmentionMaximumBytes)
-        request.accept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-        request.what = "the source page"
-        request.userAgent = "Parley/\(ParleyVersion.current) (Webmention; +\(config.site.baseURL))"
         let response: FeedResponse
         do {
-            response = try fetcher.fetch(request)
+            response = try fetcher.fetch(webPageRequest(mention.source, what: "the source page"))
         } catch {
             return error.tooLarge ? .refused(error.message) : .retry(error.description)
         }
@@ -181,6 +173,20 @@ extension Relay {
         m.updatedAt = resent ? m.updatedAt : now
         _ = try tx.save(m)
         if wasShown || m.status == "published" { try tx.requestViewUpdate(postId: m.postId, now: now) }
+    }
+
+    /// `User-Agent` of every Webmention request: Parley, its version and this site.
+    var webmentionUserAgent: String { "Parley/\(ParleyVersion.current) (Webmention; +\(config.site.baseURL))" }
+
+    /// A GET of a web page for Webmention (a source, or a page linked): HTML, at most
+    /// 1 MB and 10 s.
+    func webPageRequest(_ url: String, what: String) -> FeedRequest {
+        var request = FeedRequest(url: url, connectTimeoutSeconds: Self.webmentionTimeoutSeconds,
+                                  totalTimeoutSeconds: Self.webmentionTimeoutSeconds, maximumBytes: Self.webmentionMaximumBytes)
+        request.accept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+        request.what = what
+        request.userAgent = webmentionUserAgent
+        return request
     }
 
     /// A post's published mentions, as public thread entries.

@@ -73,14 +73,9 @@ extension Relay {
     }
 
     func deliver(_ send: WebmentionSendRecord, fetcher: CurlFeedFetcher, poster: any HTTPPoster) -> (SendOutcome, String?) {
-        var request = FeedRequest(url: send.target, connectTimeoutSeconds: Self.webmentionTimeoutSeconds,
-                                  totalTimeoutSeconds: Self.webmentionTimeoutSeconds, maximumBytes: Self.webmentionMaximumBytes)
-        request.accept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-        request.what = "the linked page"
-        request.userAgent = "Parley/\(ParleyVersion.current) (Webmention; +\(config.site.baseURL))"
         let page: FeedResponse
         do {
-            page = try fetcher.fetch(request)
+            page = try fetcher.fetch(webPageRequest(send.target, what: "the linked page"))
         } catch {
             return (error.tooLarge ? .failed(error.message) : .retry(error.description), nil)
         }
@@ -105,6 +100,12 @@ extension Relay {
         } catch {
             return (.retry(error.description), endpoint)
         }
+    }
+
+    /// The poster that sends Webmentions (serve's loop, `parley mention run`).
+    public func webmentionPoster() throws(MailError) -> CurlHTTPPoster {
+        try CurlHTTPPoster(timeoutSeconds: Self.webmentionTimeoutSeconds, userAgent: webmentionUserAgent,
+                           what: "Webmention endpoint", fix: "the linked page names it")
     }
 
     /// `application/x-www-form-urlencoded` value encoding.

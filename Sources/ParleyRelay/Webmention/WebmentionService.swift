@@ -33,9 +33,7 @@ public struct WebmentionService: Service {
         let fetcher: CurlFeedFetcher, poster: CurlHTTPPoster
         do {
             fetcher = try CurlFeedFetcher()
-            poster = try CurlHTTPPoster(timeoutSeconds: Relay.webmentionTimeoutSeconds,
-                                        userAgent: "Parley/\(ParleyVersion.current) (Webmention; +\(relay.config.site.baseURL))",
-                                        what: "Webmention endpoint", fix: "the linked page names it")
+            poster = try relay.webmentionPoster()
         } catch {
             logger.error("webmention loop cannot start: \(error)")
             return
