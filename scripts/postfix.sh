@@ -17,7 +17,8 @@
 # After start, DIR/postfix.env (shell syntax) holds:
 #   SUBMISSION_PORT  STARTTLS required before AUTH and MAIL; AUTH PLAIN, LOGIN,
 #                    XOAUTH2, OAUTHBEARER offered after STARTTLS; SMTPUTF8 offered
-#   NOUTF8_PORT      the same, but without SMTPUTF8
+#   NOUTF8_PORT      the same, but without SMTPUTF8 and without PIPELINING (so that
+#                    Parley's one-command-at-a-time path meets a real server too)
 #   IMAP_PORT, IMAPS_PORT   Dovecot; any user with password "secret", or XOAUTH2 /
 #                    OAUTHBEARER with a token "valid-USER"; mail in MAIL_ROOT/USER
 #   OAUTH_PORT       the introspection endpoint: "valid-USER" is active for USER,
@@ -224,6 +225,7 @@ CONF
 127.0.0.1:$noutf8_port inet n - n - - smtpd
   -o syslog_name=postfix-parley/noutf8
   -o smtputf8_enable=no
+  -o smtpd_discard_ehlo_keywords=pipelining
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr

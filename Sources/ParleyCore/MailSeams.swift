@@ -74,21 +74,39 @@ public struct SendReceipt: Sendable, Equatable {
     }
 }
 
+/// Who one message is from and to, as SMTP's MAIL FROM and RCPT TO say it, and its
+/// size in bytes.
+public struct MailEnvelope: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var size: Int
+
+    public init(from: String, to: String, size: Int) {
+        self.from = from
+        self.to = to
+        self.size = size
+    }
+}
+
 /// An SMTP submission connection, as the outbox needs it.
 public protocol MailTransport: AnyObject {
     /// Sends one message to one recipient; throws ``MailError`` with `.temporary`
     /// or `.permanent` for a refusal, `.connection` when the server is unreachable.
-    func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt
-    /// The same, asking `beforeData` once the server has accepted the envelope and just
-    /// before the message itself goes out (the moment after which it may be delivered);
-    /// false abandons the message (a `.connection` error) without it being delivered.
-    /// The outbox commits its bookkeeping meanwhile: the envelope's round trips overlap
-    /// the database write instead of following it.
-    func send(from envelopeFrom: String, to recipient: String, data: [UInt8], beforeData: () -> Bool) throws(MailError) -> SendReceipt
+    ///
+    /// `beforeData` is asked once the server has accepted the envelope, just before the
+    /// message itself goes out (the moment after which it may be delivered); false
+    /// abandons the message (a `.connection` error) without it being delivered. The
+    /// outbox commits its bookkeeping meanwhile: the envelope's round trips overlap the
+    /// database write instead of following it.
+    ///
+    /// `next` is the message the caller sends next, if it knows: a transport may send
+    /// that envelope right behind this message (SMTP PIPELINING), and the caller must
+    /// then send exactly that message next.
+    func send(_ envelope: MailEnvelope, data: [UInt8], next: MailEnvelope?, beforeData: () -> Bool) throws(MailError) -> SendReceipt
 }
 
 extension MailTransport {
-    public func send(from envelopeFrom: String, to recipient: String, data: [UInt8]) throws(MailError) -> SendReceipt {
-        try send(from: envelopeFrom, to: recipient, data: data, beforeData: { true })
+    public func send(from envelopeFrom: String, to recipient: String, data: [UInt8], beforeData: () -> Bool = { true }) throws(MailError) -> SendReceipt {
+        try send(MailEnvelope(from: envelopeFrom, to: recipient, size: data.count), data: data, next: nil, beforeData: beforeData)
     }
 }

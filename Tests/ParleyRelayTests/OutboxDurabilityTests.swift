@@ -20,11 +20,11 @@ struct OutboxDurabilityTests {
         var tried: [String] = []
         init(_ inner: any MailTransport, look: @escaping (String) -> Void) { self.inner = inner; self.look = look }
 
-        func send(from envelopeFrom: String, to recipient: String, data: [UInt8], beforeData: () -> Bool) throws(MailError) -> SendReceipt {
-            tried.append(recipient)
-            return try inner.send(from: envelopeFrom, to: recipient, data: data, beforeData: {
+        func send(_ envelope: MailEnvelope, data: [UInt8], next: MailEnvelope?, beforeData: () -> Bool) throws(MailError) -> SendReceipt {
+            tried.append(envelope.to)
+            return try inner.send(envelope, data: data, next: next, beforeData: {
                 guard beforeData() else { return false }
-                look(recipient)
+                look(envelope.to)
                 return true
             })
         }

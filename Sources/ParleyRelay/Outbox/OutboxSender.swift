@@ -59,7 +59,7 @@ public struct OutboxSender {
         outer: while true {
             let due = try relay.store.read { try $0.dueOutbound(now: relay.now(), limit: batch) }.filter { !tried.contains($0.id!) }
             if due.isEmpty { break }
-            for var message in due {
+            for (index, var message) in due.enumerated() {
                 tried.insert(message.id!)
                 let now = relay.now()
                 message.attempts += 1
@@ -76,7 +76,9 @@ public struct OutboxSender {
                     try tx.updateDelivery(attempted)
                 }
                 pending = nil
-                let (outcome, stop) = attempt(message, retryAt: retryAt, summary: &summary, beforeData: { commit.wait() == nil })
+                // The next message's envelope may follow this one's data (PIPELINING).
+                let next = due.indices.contains(index + 1) ? Self.envelope(due[index + 1]) : nil
+                let (outcome, stop) = attempt(message, next: next, retryAt: retryAt, summary: &summary, beforeData: { commit.wait() == nil })
                 if let error = commit.wait() { throw error }
                 pending = outcome
                 if stop { break outer }
@@ -97,11 +99,15 @@ public struct OutboxSender {
     }
 
     /// One try; returns the outcome to save and whether the flush must stop.
-    private func attempt(_ message: OutboundRecord, retryAt: Date?, summary: inout FlushSummary, beforeData: () -> Bool) -> (Outcome, Bool) {
+    private static func envelope(_ message: OutboundRecord) -> MailEnvelope {
+        MailEnvelope(from: message.envelopeFrom, to: message.recipient, size: message.raw.count)
+    }
+
+    private func attempt(_ message: OutboundRecord, next: MailEnvelope?, retryAt: Date?, summary: inout FlushSummary, beforeData: () -> Bool) -> (Outcome, Bool) {
         var message = message
         var held = false
         do {
-            let receipt = try transport.send(from: message.envelopeFrom, to: message.recipient, data: [UInt8](message.raw),
+            let receipt = try transport.send(Self.envelope(message), data: [UInt8](message.raw), next: next,
                                              beforeData: { held = !beforeData(); return !held })
             message.status = "sent"
             message.sentAt = relay.now()
