@@ -43,26 +43,7 @@ trap 'scripts/testservers.sh stop "$servers/run" >/dev/null 2>&1 || true; rm -rf
 scripts/testservers.sh start "$servers/run" >/dev/null
 "$bench" fanout "$servers/run" 1000
 
-echo "== fan-out against Postfix's smtp-sink (C), beside smtp-source -d -s 1 (one kept connection, as Parley keeps one), three runs"
-# The Python sink's own ceiling (~1,500 msgs/s) hid what Parley costs; smtp-sink takes
-# 10,000+ msgs/s here, so the ratio measures the sender.
-sinkdir=$(mktemp -d -t parley-bench-smtpsink.XXXXXX); chmod 755 "$sinkdir"
-sinkport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-/usr/sbin/smtp-sink -u postfix -c 127.0.0.1:"$sinkport" 256 >/dev/null 2>&1 &
-sinkpid=$!
-trap 'scripts/testservers.sh stop "$servers/run" >/dev/null 2>&1 || true; rm -rf "$servers"; kill $sinkpid 2>/dev/null || true; rm -rf "$sinkdir"' EXIT
-printf 'SMTP_PORT=%s\nIMAP_PORT=1\n' "$sinkport" > "$sinkdir/servers.env"
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/"$sinkport") 2>/dev/null && break; sleep 0.05; done
-for run in 1 2 3; do
-    out=$("$bench" fanout "$sinkdir" 1000)
-    parley=$(printf '%s\n' "$out" | sed -n 's/^parley end to end (queue + flush): \([0-9]*\) msgs\/s.*/\1/p')
-    flush=$(printf '%s\n' "$out" | sed -n 's/^parley flush (outbox → SMTP, one reused connection): \([0-9]*\) msgs\/s.*/\1/p')
-    start=$(date +%s.%N)
-    /usr/sbin/smtp-source -d -s 1 -m 1000 -l 3500 -f bench@source.bench -t reader@source.bench 127.0.0.1:"$sinkport"
-    end=$(date +%s.%N)
-    /usr/bin/python3 -c 'import sys; run, parley, flush, start, end = sys.argv[1:]; rate = 1000 / (float(end) - float(start)); print("run %s: parley end to end %s msgs/s (flush alone %s), smtp-source %.0f msgs/s: ratio %.2f (target >= 0.70)" % (run, parley, flush, rate, float(parley) / rate))' \
-        "$run" "$parley" "$flush" "$start" "$end"
-done
+bash scripts/bench-fanout.sh
 
 echo "== HTTP: GET /posts/{id}/comments.json of a 200-comment post, parley serve beside nginx serving the same bytes as a static file (wrk, same run)"
 bash scripts/bench-http.sh

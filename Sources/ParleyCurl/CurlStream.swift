@@ -14,11 +14,11 @@ final class CurlStream {
     let timeout: Double
     /// The server's lines libcurl saw while connecting (greeting, EHLO answer).
     let connectLines: [String]
-    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private var chunk: [UInt8]
 
     /// Connects and logs in; `url` is the server's URL (with a path where the protocol
-    /// wants one: the EHLO name for SMTP).
-    init(options: ServerOptions, url: String, server: String) throws(MailError) {
+    /// wants one: the EHLO name for SMTP). `readSize`: the most one read takes.
+    init(options: ServerOptions, url: String, server: String, readSize: Int = 16 * 1024) throws(MailError) {
         let handle = try CurlHandle()
         handle.configure(options)
         handle.set(CURLOPT_CONNECT_ONLY, 1)
@@ -31,6 +31,7 @@ final class CurlStream {
         self.server = server
         timeout = Double(options.responseTimeoutSeconds)
         connectLines = sink.lines
+        chunk = [UInt8](repeating: 0, count: readSize)
     }
 
     /// Writes all of `bytes`, waiting up to the timeout whenever the server takes none.

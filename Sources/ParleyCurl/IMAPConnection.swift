@@ -32,11 +32,10 @@ final class IMAPConnection {
     let server: String
     /// Selected after each login, when set.
     let selectMailbox: String?
-    private var curl: CurlHandle?
+    private var stream: CurlStream?
     private var tag = 0
     private var buffer: [UInt8] = []
     private var head = 0
-    private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
     /// Bytes received since the current command was sent.
     private var receivedForCommand = 0
     /// The server's folder naming, learnt once after the first login.
@@ -49,18 +48,13 @@ final class IMAPConnection {
         self.selectMailbox = mailbox
     }
 
-    var isOpen: Bool { curl != nil }
+    var isOpen: Bool { stream != nil }
 
     /// Opens (or re-opens) the connection: libcurl connects and logs in, then the
     /// mailbox is selected.
     func open() throws(MailError) {
         close()
-        let handle = try CurlHandle()
-        handle.configure(options)
-        handle.set(CURLOPT_CONNECT_ONLY, 1)
-        let (code, message) = handle.perform(url: base + "/", customRequest: nil, sink: TransferSink())
-        guard code == CURLE_OK else { throw CurlHandle.error(code, message, server: server, token: options.oauth2Token != nil) }
-        curl = handle
+        stream = try CurlStream(options: options, url: base + "/", server: server, readSize: 256 * 1024)
         if folderNames == nil { folderNames = try learnFolderNames() }
         if let selectMailbox {
             let name = try serverName(selectMailbox)
@@ -97,7 +91,7 @@ final class IMAPConnection {
 
     /// Drops the connection (libcurl closes the socket with the handle).
     func close() {
-        curl = nil
+        stream = nil
         buffer.removeAll(keepingCapacity: true)
         head = 0
     }
@@ -112,7 +106,7 @@ final class IMAPConnection {
     /// read and dropped (nil in the response).
     func command(_ text: String, literalLimit: Int = 64 * 1024 * 1024) throws(MailError) -> [IMAPResponse] {
         var fresh = false
-        if curl == nil {
+        if stream == nil {
             try open()
             fresh = true
         }
@@ -159,28 +153,12 @@ final class IMAPConnection {
 
     /// Writes raw protocol text (a command line, or `DONE` during IDLE).
     func send(_ text: String) throws(MailError) {
-        guard let curl else { throw MailError(.connection, "the connection to \(server) is closed") }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        let deadline = Date().addingTimeInterval(Double(options.responseTimeoutSeconds))
-        while offset < bytes.count {
-            var sent = 0
-            let code = bytes.withUnsafeMutableBytes { buf in
-                curl.rawSend(buf.baseAddress! + offset, buf.count - offset, &sent)
-            }
-            if code == CURLE_AGAIN {
-                if Date() > deadline {
-                    close()
-                    throw MailError(.connection, "\(server) did not take a command within \(options.responseTimeoutSeconds) s")
-                }
-                _ = try waitSocket(forWrite: true, seconds: 1)
-                continue
-            }
-            guard code == CURLE_OK else {
-                close()
-                throw MailError(.connection, "the connection to \(server) broke", detail: "libcurl error \(code.rawValue)")
-            }
-            offset += sent
+        guard let stream else { throw MailError(.connection, "the connection to \(server) is closed") }
+        do {
+            try stream.write(Array(text.utf8))
+        } catch {
+            close()
+            throw error
         }
     }
 
@@ -255,22 +233,16 @@ final class IMAPConnection {
 
     /// Reads what has arrived into the buffer; false if nothing came within `seconds`.
     private func receive(waitingUpTo seconds: Double) throws(MailError) -> Bool {
-        guard let curl else { throw MailError(.connection, "the connection to \(server) is closed") }
-        while true {
-            var got = 0
-            let code = chunk.withUnsafeMutableBytes { curl.rawRecv($0.baseAddress!, $0.count, &got) }
-            if code == CURLE_AGAIN {
-                if try !waitSocket(forWrite: false, seconds: seconds) { return false }
-                continue
-            }
-            guard code == CURLE_OK, got > 0 else {
-                close()
-                throw MailError(.connection, "\(server) closed the connection", detail: "libcurl error \(code.rawValue)")
-            }
-            receivedForCommand += got
-            buffer.append(contentsOf: chunk[0..<got])
-            return true
+        guard let stream else { throw MailError(.connection, "the connection to \(server) is closed") }
+        let before = buffer.count
+        do {
+            guard try stream.receive(into: &buffer, waitingUpTo: seconds) else { return false }
+        } catch {
+            close()
+            throw error
         }
+        receivedForCommand += buffer.count - before
+        return true
     }
 
     private func compact() {
@@ -281,17 +253,6 @@ final class IMAPConnection {
             buffer.removeSubrange(0..<head)
             head = 0
         }
-    }
-
-    /// Whether the socket became ready within `seconds`.
-    private func waitSocket(forWrite: Bool, seconds: Double) throws(MailError) -> Bool {
-        guard let socket = curl?.activeSocket else {
-            close()
-            throw MailError(.connection, "the connection to \(server) has no socket")
-        }
-        var fds = pollfd(fd: socket, events: Int16(forWrite ? POLLOUT : POLLIN), revents: 0)
-        let ready = poll(&fds, 1, Int32(max(0, min(seconds, 3600)) * 1000))
-        return ready > 0
     }
 
     /// The size a line announces with a trailing `{n}` (or `{n+}`, RFC 7888).
