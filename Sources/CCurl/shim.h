@@ -6,6 +6,7 @@
 
 typedef size_t (*parley_curl_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdata);
 typedef int (*parley_curl_debug_cb)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
+typedef curl_socket_t (*parley_curl_opensocket_cb)(void *clientp, curlsocktype purpose, struct curl_sockaddr *address);
 
 static inline CURLcode parley_curl_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode parley_curl_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
@@ -14,6 +15,7 @@ static inline CURLcode parley_curl_setopt_slist(CURL *h, CURLoption o, struct cu
 static inline CURLcode parley_curl_setopt_off(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode parley_curl_setopt_data_cb(CURL *h, CURLoption o, parley_curl_data_cb v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode parley_curl_setopt_debug_cb(CURL *h, parley_curl_debug_cb v) { return curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, v); }
+static inline CURLcode parley_curl_setopt_opensocket_cb(CURL *h, parley_curl_opensocket_cb v) { return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, v); }
 
 static inline CURLcode parley_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode parley_curl_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }

@@ -21,6 +21,9 @@ public struct FeedRequest: Sendable {
     public var accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
     /// What the document is called in error messages ("the feed", "the source").
     public var what = "the feed"
+    /// Refuse loopback, private and link-local addresses (``PublicAddressGuard``): for
+    /// URLs strangers choose.
+    public var publicAddressesOnly = false
 
     public init(url: String, etag: String? = nil, lastModified: String? = nil, caFile: String? = nil,
                 connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 30, maximumBytes: Int = 10 * 1024 * 1024) {
@@ -53,6 +56,8 @@ public struct FeedFetchError: Error, Sendable, CustomStringConvertible {
     public var tooLarge = false
     /// No whole answer within the total timeout.
     public var timedOut = false
+    /// The server's address is not public and ``FeedRequest/publicAddressesOnly`` was set.
+    public var refusedAddress = false
     public var description: String { detail.map { "\(message) (\($0))" } ?? message }
 }
 
@@ -113,12 +118,20 @@ public final class CurlFeedFetcher {
         curl.set(CURLOPT_HTTPHEADER, list: list)
         defer { curl.set(CURLOPT_HTTPHEADER, list: nil) }
 
+        let check = PublicAddressGuard()
+        if request.publicAddressesOnly { curl.connectPubliclyOnly(check) }
+
         let sink = TransferSink()
         sink.bodyLimit = request.maximumBytes
-        let (code, text) = curl.perform(url: request.url, customRequest: nil, sink: sink)
+        let (code, text) = withExtendedLifetime(check) { curl.perform(url: request.url, customRequest: nil, sink: sink) }
         let status = curl.responseCode
         guard code == CURLE_OK else {
             let detail = "libcurl error \(code.rawValue): \(text)"
+            if let address = check.refused {
+                var error = FeedFetchError(message: "\(request.what) is at \(address), which is not a public internet address: Parley does not fetch loopback, private or link-local addresses for URLs others chose ([webmention] allow_private_addresses = true allows them)", detail: detail)
+                error.refusedAddress = true
+                throw error
+            }
             let mb = request.maximumBytes / 1_048_576
             switch code {
             case _ where sink.overLimit, CURLE_FILESIZE_EXCEEDED:

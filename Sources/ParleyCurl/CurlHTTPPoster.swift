@@ -24,13 +24,16 @@ public final class CurlHTTPPoster: HTTPPoster {
     /// What the receiver is called in error messages, and what to fix when its URL is bad.
     private let what: String
     private let fix: String
+    /// Connect only to public addresses (``PublicAddressGuard``).
+    private let publicAddressesOnly: Bool
+    private let addressGuard = PublicAddressGuard()
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     /// - Parameters:
     ///   - timeoutSeconds: the longest one request may take, connection included.
     ///   - caFile: an extra CA bundle, for a receiver with a private CA.
     public init(timeoutSeconds: Int = 15, caFile: String? = nil, userAgent: String = "Parley-Webhook/1",
-                what: String = "webhook receiver", fix: String = "fix publish.webhook_url") throws(MailError) {
+                what: String = "webhook receiver", fix: String = "fix publish.webhook_url", publicAddressesOnly: Bool = false) throws(MailError) {
         guard CurlHTTPPoster.globalInit, let h = curl_easy_init() else {
             throw MailError(.connection, "libcurl could not be initialised")
         }
@@ -40,6 +43,7 @@ public final class CurlHTTPPoster: HTTPPoster {
         self.userAgent = userAgent
         self.what = what
         self.fix = fix
+        self.publicAddressesOnly = publicAddressesOnly
     }
 
     deinit {
@@ -77,6 +81,8 @@ public final class CurlHTTPPoster: HTTPPoster {
         setLong(CURLOPT_SSL_VERIFYHOST, 2)
         if let caFile, !caFile.isEmpty { setString(CURLOPT_CAINFO, caFile) }
         setString(CURLOPT_USERAGENT, userAgent)
+        // Connections are reused only between this poster's requests, all checked alike.
+        if publicAddressesOnly { addressGuard.install(on: handle) }
         _ = parley_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
         setOff(CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
         let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -109,6 +115,9 @@ public final class CurlHTTPPoster: HTTPPoster {
             var text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             if text.isEmpty { text = String(cString: curl_easy_strerror(code)) }
             let detail = "libcurl error \(code.rawValue): \(text)"
+            if publicAddressesOnly, let address = addressGuard.refused {
+                throw MailError(.invalidInput, "the \(what) \(url) is at \(address), which is not a public internet address: Parley does not post to loopback, private or link-local addresses others named ([webmention] allow_private_addresses = true allows them)", detail: detail)
+            }
             switch code {
             case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM:
                 throw MailError(.tls, "TLS with the \(what) \(url) failed: is its certificate trusted?", detail: detail)

@@ -100,6 +100,14 @@ final class CurlHandle {
         _ = parley_curl_setopt_pointer(handle, CURLOPT_SHARE, share)
     }
 
+    /// Connects only to public addresses for the next transfers (until
+    /// ``resetOptions()``), on a new connection: one opened earlier without the check
+    /// (an admin's feed on the local network) is not reused for them.
+    func connectPubliclyOnly(_ check: PublicAddressGuard) {
+        check.install(on: handle)
+        set(CURLOPT_FRESH_CONNECT, 1)
+    }
+
     func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) {
         _ = parley_curl_setopt_slist(handle, option, list)
     }

@@ -38,6 +38,10 @@ extension TestServers {
         rejected_folder = "Parley/Rejected"
         max_message_size = "\(maxMessageSize)"
 
+        [webmention]
+        # The tests' Webmention sources and endpoints are served on loopback.
+        allow_private_addresses = true
+
         [http]
         listen = "127.0.0.1:\(httpPort)"
 

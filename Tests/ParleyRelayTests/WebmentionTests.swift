@@ -211,4 +211,38 @@ struct WebmentionTests {
         try h.relay.sendWebmentions(fetcher: try CurlFeedFetcher(), poster: try CurlHTTPPoster())
         #expect(pages.received("liz") == [["source": "https://ann.example/answer-2/", "target": pages.url("liz/trust/")]])
     }
+
+    @Test("server-side request forgery: by default a source or a linked page on a loopback address (by number or by name) is never fetched and an endpoint there never posted to; each is refused with the address named")
+    func privateAddressesRefused() throws {
+        let pages = try FeedServer()
+        let h = try RelayHarness(edit: { $0.replacingOccurrences(of: "allow_private_addresses = true", with: "allow_private_addresses = false") })
+        #expect(h.relay.config.webmentionAllowPrivateAddresses == false)
+        let permalink = "https://liz.example.org/2026/12/on-letters/"
+        _ = try h.relay.addPost(id: "on-letters", title: "On letters", url: permalink, author: h.address("liz", "Liz Strauss"), conversation: nil)
+        try pages.put("inside/admin.html", Self.note(text: "Internal page.", linking: permalink))
+        let byNumber = pages.url("inside/admin.html")
+        let byName = byNumber.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        #expect(try h.relay.receiveWebmention(source: byNumber, target: permalink) == .accepted(id: 1))
+        #expect(try h.relay.receiveWebmention(source: byName, target: permalink) == .accepted(id: 2))
+        #expect(try h.relay.verifyWebmentions(fetcher: try CurlFeedFetcher()) == 2)
+        let mentions = try h.relay.webmentions(status: nil)
+        #expect(mentions.count == 2)
+        for m in mentions {
+            #expect(m.status == "refused", "\(m.source): \(m.status) \(m.reason)")
+            #expect(m.reason.contains("not a public internet address"), "\(m.reason)")
+        }
+        #expect(mentions.contains { $0.reason.contains("127.0.0.1") })
+        #expect(pages.count("inside/admin.html", "requests") == 0, "the page was never requested")
+        #expect(try h.relay.verifyWebmentions(fetcher: try CurlFeedFetcher()) == 0, "a refusal is final, not retried")
+
+        // Sending: a linked page on loopback is not fetched, its endpoint not posted to.
+        try pages.put("inside/post.html", #"<html><head><link rel="webmention" href="/receive/inside"></head><body>x</body></html>"#)
+        let source = "https://ann.example/2026/12/answer/"
+        _ = try h.relay.addPost(id: "answer", title: "An answer", url: source, author: h.address("ann"), conversation: nil, links: [pages.url("inside/post.html")])
+        #expect(try h.relay.sendWebmentions(fetcher: try CurlFeedFetcher(), poster: try h.relay.webmentionPoster()) == 1)
+        let send = try #require(try h.relay.webmentionSends().first)
+        #expect(send.status == "failed" && send.reason.contains("not a public internet address"), "\(send.status): \(send.reason)")
+        #expect(pages.count("inside/post.html", "requests") == 0)
+        #expect(pages.received("inside").isEmpty)
+    }
 }

@@ -194,6 +194,9 @@ struct ConfigReader {
         config.outboxRetryBase = retryBase
         config.outboxKeepSent = try outbox.map { try duration($0, "outbox", "keep_sent", default: "180d") } ?? .seconds(180 * 86400)
         config.blogs = try blogs(root)
+        if let webmention = try table(root, "webmention", required: false) {
+            config.webmentionAllowPrivateAddresses = try bool(webmention, "webmention", "allow_private_addresses", default: false)
+        }
         if let http {
             config.followLimitPerIP = try integer(http, "http", "follow_limit_per_ip", default: 10, minimum: 1)
             config.followLimitPerAddress = try integer(http, "http", "follow_limit_per_address", default: 5, minimum: 1)

@@ -117,6 +117,10 @@ public struct ParleyConfig: Sendable {
     /// notification are kept, so that a reply can be read against what it answers; then
     /// the daemon (hourly) and `parley outbox prune` empty them. The row stays.
     public var outboxKeepSent: Duration = .seconds(180 * 86400)
+    /// `[webmention] allow_private_addresses`: fetch Webmention sources and post to
+    /// endpoints on loopback, private and link-local addresses (a blog network on a LAN,
+    /// tests); off, those are refused (server-side request forgery).
+    public var webmentionAllowPrivateAddresses = false
     /// `[outbox] bounce_threshold`: hard bounces (counted since the score last reset)
     /// after which a person's notifications are suspended.
     public var bounceThreshold: Int = 3

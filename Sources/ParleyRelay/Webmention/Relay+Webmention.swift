@@ -106,7 +106,7 @@ extension Relay {
         do {
             response = try fetcher.fetch(webPageRequest(mention.source, what: "the source page"))
         } catch {
-            return error.tooLarge ? .refused(error.message) : .retry(error.description)
+            return error.tooLarge || error.refusedAddress ? .refused(error.message) : .retry(error.description)
         }
         switch response.status {
         case 200..<300:
@@ -186,6 +186,7 @@ extension Relay {
         request.accept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
         request.what = what
         request.userAgent = webmentionUserAgent
+        request.publicAddressesOnly = !config.webmentionAllowPrivateAddresses
         return request
     }
 

@@ -77,7 +77,7 @@ extension Relay {
         do {
             page = try fetcher.fetch(webPageRequest(send.target, what: "the linked page"))
         } catch {
-            return (error.tooLarge ? .failed(error.message) : .retry(error.description), nil)
+            return (error.tooLarge || error.refusedAddress ? .failed(error.message) : .retry(error.description), nil)
         }
         switch page.status {
         case 200..<300: break
@@ -98,14 +98,15 @@ extension Relay {
             default: return (.failed("the endpoint answered \(answer.status)\(detail)"), endpoint)
             }
         } catch {
-            return (.retry(error.description), endpoint)
+            return (error.kind == .invalidInput ? .failed(error.description) : .retry(error.description), endpoint)
         }
     }
 
     /// The poster that sends Webmentions (serve's loop, `parley mention run`).
     public func webmentionPoster() throws(MailError) -> CurlHTTPPoster {
         try CurlHTTPPoster(timeoutSeconds: Self.webmentionTimeoutSeconds, userAgent: webmentionUserAgent,
-                           what: "Webmention endpoint", fix: "the linked page names it")
+                           what: "Webmention endpoint", fix: "the linked page names it",
+                           publicAddressesOnly: !config.webmentionAllowPrivateAddresses)
     }
 
     /// `application/x-www-form-urlencoded` value encoding.
