@@ -66,6 +66,24 @@ struct NotificationMailTests {
         #expect(Set(outbound.map(\.envelopeFrom)) == Set([toAnn.mailFrom, toLiz.mailFrom]))
     }
 
+    @Test("the comment's paragraphs are paragraphs in the HTML part (a client quoting from the HTML keeps them apart); its links are links; markup in it is text")
+    func htmlParagraphs() throws {
+        let h = try RelayHarness()
+        let liz = h.address("liz", "Liz"), ann = h.address("ann", "Ann")
+        try h.relay.addConversation(id: "c", title: "C", partners: [liz, ann])
+        try h.relay.addPost(id: "p", title: "P", url: "https://liz.example.org/p", author: liz, conversation: "c")
+        #expect(try h.relay.flushOutbox().sent == 1)
+        let toAnn = try #require(h.servers.sunk(to: ann.address).first)
+        let text = "First paragraph, <b>not bold</b>.\n\nSecond paragraph,\nwith a second line and https://example.org/x."
+        try h.deliver(MailClient.reply(to: toAnn, from: ann.address, text: text))
+        #expect(try h.poll().byStatus["published"] == 1)
+        #expect(try h.relay.flushOutbox().sent == 1)
+        let toLiz = try #require(h.servers.sunk(to: liz.address).first)
+        let html = try #require(try StrictMailCheck.run([toLiz]).first?.html)
+        #expect(!html.contains("pre-wrap"))
+        #expect(html.contains("<p>First paragraph, &lt;b&gt;not bold&lt;/b&gt;.</p>\n<p>Second paragraph,<br>\nwith a second line and <a href=\"https://example.org/x\" rel=\"nofollow ugc\">https://example.org/x</a>.</p>"), "\(html)")
+    }
+
     @Test("a three-deep exchange: each recipient's References chain runs through the mail they have, so it threads")
     func threeDeepThreading() throws {
         let h = try RelayHarness()

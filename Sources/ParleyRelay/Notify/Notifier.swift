@@ -84,6 +84,9 @@ struct Notifier {
         var shared = baseContext(post: post)
         shared["author"] = displayName(author)
         shared["body"] = comment.body
+        // Paragraphs as <p>: a client that quotes from the HTML (Thunderbird, alpine,
+        // Gmail) keeps them apart, as a pre-wrapped block it ran them together.
+        shared["body_html"] = CommentHTML.render(comment.body)
         shared["is_reply"] = parentAuthor != nil
         shared["parent_author"] = parentAuthor.map(displayName) ?? ""
         let subject = "Re: \(post.title)"
