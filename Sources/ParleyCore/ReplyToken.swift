@@ -13,6 +13,9 @@ public enum TokenTarget: UInt8, Sendable, CaseIterable {
     /// A request to follow a post or a conversation by email (from a blog's follow
     /// form), waiting for its confirmation: the link or a reply confirms it.
     case follow = 6
+    /// A Webmention of a post, told to the post's author: `approve` shows a held one,
+    /// `reject` takes it off.
+    case mention = 7
 }
 
 /// A reply token: version, target, recipient and issue day, signed with the site secret.

@@ -35,7 +35,7 @@ public struct CheckRunner {
         } catch {
             line(false, "templates: \(error)")
         }
-        for name in ["comments.html", "comments.atom", "web-page.html"] {
+        for name in ["comments.html", "comments.atom", "web-page.html", "mention.txt", "mention.html"] {
             let path = (config.publish.templatesDir as NSString).appendingPathComponent(name + ".mustache")
             if !FileManager.default.fileExists(atPath: path) { line(false, "template \(path) is missing: copy it from Parley's templates/ folder") }
         }

@@ -158,6 +158,47 @@ struct WebmentionTests {
         #expect(try Self.publicViews(h).json.contains("Held first."))
     }
 
+    @Test("the post's author hears of each new mention by email: a held one is shown once they reply approve (a reply from anyone else is refused), a shown one is taken off by reject")
+    func moderatedByEmail() throws {
+        let pages = try FeedServer()
+        let (h, permalink) = try Self.setUp(pages, moderation: "first-time")
+        let liz = h.address("liz", "Liz Strauss"), ann = h.address("ann")
+        try pages.put("zoe/3.html", Self.note(text: "A first mention from this host.", linking: permalink))
+        _ = try h.relay.receiveWebmention(source: pages.url("zoe/3.html"), target: permalink)
+        try h.relay.verifyWebmentions(fetcher: try CurlFeedFetcher())
+        let held = try #require(try h.relay.webmentions(status: "pending").first)
+        #expect(try h.relay.flushOutbox().sent == 1)
+        let ask = try #require(h.servers.sunk(to: liz.address).last)
+        #expect(ask.header("Subject") == "Moderate: a Webmention of On letters from 127.0.0.1")
+        #expect(ask.text.contains("A first mention from this host.") && ask.text.contains(pages.url("zoe/3.html")))
+        #expect(ask.text.contains("approve"))
+
+        // Someone else answering the author's notice is refused; so is a reply with words.
+        try h.deliver(MailClient.reply(to: ask, from: ann.address, text: "approve"))
+        try h.deliver(MailClient.reply(to: ask, from: liz.address, text: "Nice one, thanks!"))
+        #expect(try h.poll().byStatus["rejected"] == 2)
+        #expect(try h.relay.webmentions(status: nil).first { $0.id == held.id }?.status == "pending")
+        try h.deliver(MailClient.reply(to: ask, from: liz.address, text: "approve"))
+        #expect(try h.poll().byStatus["command"] == 1)
+        #expect(try h.relay.webmentions(status: nil).first { $0.id == held.id }?.status == "published")
+        #expect(try Self.publicViews(h).json.contains("A first mention from this host."))
+        #expect(try Self.publicViews(h).json.contains("Nice one") == false, "an answer to a notice is never a comment")
+
+        // The host is known now: the next mention is shown at once, and the author told.
+        try pages.put("zoe/4.html", Self.note(text: "A second mention, shown at once.", linking: permalink))
+        _ = try h.relay.receiveWebmention(source: pages.url("zoe/4.html"), target: permalink)
+        try h.relay.verifyWebmentions(fetcher: try CurlFeedFetcher())
+        #expect(try Self.publicViews(h).json.contains("A second mention, shown at once."))
+        #expect(try h.relay.flushOutbox().sent == 1)
+        let told = try #require(h.servers.sunk(to: liz.address).last)
+        #expect(try StrictMailCheck.run([told]).first?.header("Subject") == "Zoë Ångström mentioned On letters")
+        #expect(told.text.contains("reject"))
+        try h.deliver(MailClient.reply(to: told, from: liz.address, text: "reject"))
+        #expect(try h.poll().byStatus["command"] == 1)
+        #expect(try Self.publicViews(h).json.contains("A second mention, shown at once.") == false)
+        #expect(try h.relay.webmentions(status: "rejected").count == 1)
+    }
+
     @Test("sending: the endpoint is discovered from the Link header, else the first <link>/<a> rel=webmention, relative URLs resolved; a page without one is recorded, a failing endpoint retried")
     func sending() throws {
         let pages = try FeedServer()

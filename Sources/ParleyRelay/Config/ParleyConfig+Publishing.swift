@@ -31,7 +31,7 @@ extension ConfigReader {
                 throw fail("site.token_expiry", "expected a table like { moderation = \"30d\", subscription = \"90d\" }")
             }
             let kinds: [String: TokenTarget] = ["post": .post, "comment": .comment, "moderation": .moderation,
-                                                 "subscription": .subscription, "outbound": .outbound]
+                                                 "subscription": .subscription, "outbound": .outbound, "mention": .mention]
             for key in table.keys.sorted() {
                 guard let kind = kinds[key] else {
                     throw fail("site.token_expiry.\(key)", "unknown token kind; expected one of \(kinds.keys.sorted().joined(separator: ", "))")

@@ -26,6 +26,8 @@ extension Decider {
         switch token.target {
         case .follow:
             return try followReply(mail, token: token, withdraw: command != .approve, tx: tx)
+        case .mention:
+            return try mentionCommand(command, token: token, recipient: recipient, tx: tx)
         case .moderation:
             guard let comment = try tx.comment(id: token.targetID) else {
                 return InboundOutcome(.rejected, "the \"\(command.rawValue)\" command refers to comment \(token.targetID), which no longer exists")
@@ -71,6 +73,8 @@ extension Decider {
             return try publicReply(mail, postNumber: token.targetID, tx: tx)
         case .follow:
             return try followReply(mail, token: token, withdraw: false, tx: tx)
+        case .mention:
+            return try mentionReply(mail, token: token, tx: tx)
         default:
             return nil
         }

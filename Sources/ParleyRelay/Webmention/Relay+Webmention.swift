@@ -171,8 +171,13 @@ extension Relay {
             }
         }
         m.updatedAt = resent ? m.updatedAt : now
-        _ = try tx.save(m)
+        let saved = try tx.save(m)
         if wasShown || m.status == "published" { try tx.requestViewUpdate(postId: m.postId, now: now) }
+        // The post's author hears of a new mention: to decide on a held one, or that one
+        // is shown (and can be taken off).
+        if checked.status == "new" && (saved.status == "pending" || saved.status == "published") {
+            try queueMentionNotice(saved, tx: tx)
+        }
     }
 
     /// `User-Agent` of every Webmention request: Parley, its version and this site.
@@ -203,21 +208,24 @@ extension Relay {
     /// `parley mention approve|reject ID`: the moderator's decision on a held mention
     /// (approving a removed or refused one is refused: its source did not verify).
     public func moderateWebmention(id: Int64, approve: Bool) throws -> WebmentionRecord {
-        try store.write { tx in
-            guard var m = try tx.webmention(id: id) else { throw AdminError("mention \(id) does not exist") }
-            if approve {
-                guard ["pending", "rejected", "published"].contains(m.status) else {
-                    throw AdminError("mention \(id) is \(m.status) (\(m.reason)); only a verified mention can be approved")
-                }
-                m.status = "published"
-            } else {
-                m.status = "rejected"
+        try store.write { tx in try decideWebmention(id: id, approve: approve, by: "the admin", tx: tx) }
+    }
+
+    /// A decision on a mention, by the admin or by the post's author answering by email.
+    func decideWebmention(id: Int64, approve: Bool, by who: String, tx: StoreTransaction) throws -> WebmentionRecord {
+        guard var m = try tx.webmention(id: id) else { throw AdminError("mention \(id) does not exist") }
+        if approve {
+            guard ["pending", "rejected", "published"].contains(m.status) else {
+                throw AdminError("mention \(id) is \(m.status) (\(m.reason)); only a verified mention can be approved")
             }
-            m.reason = approve ? "approved by the admin" : "rejected by the admin"
-            m.updatedAt = now()
-            let saved = try tx.save(m)
-            try tx.requestViewUpdate(postId: m.postId, now: now())
-            return saved
+            m.status = "published"
+        } else {
+            m.status = "rejected"
         }
+        m.reason = approve ? "approved by \(who)" : "rejected by \(who)"
+        m.updatedAt = now()
+        let saved = try tx.save(m)
+        try tx.requestViewUpdate(postId: m.postId, now: now())
+        return saved
     }
 }
