@@ -253,6 +253,40 @@ struct WebmentionTests {
         #expect(pages.received("liz") == [["source": "https://ann.example/answer-2/", "target": pages.url("liz/trust/")]])
     }
 
+    @Test("a post edited in its feed tells its linked pages again: a new link is sent, a removed one re-sent (so the receiver can take it off); an unchanged feed sends nothing")
+    func editedFeedPostResends() throws {
+        let pages = try FeedServer()
+        let h = try RelayHarness(blogs: [(name: "ann", url: pages.url("ann/feed.xml"), author: "Ann <ann@ann.example>")])
+        for name in ["one", "two", "three"] {
+            try pages.put("\(name)/index.html", #"<html><head><link rel="webmention" href="/receive/\#(name)"></head><body>x</body></html>"#)
+        }
+        func feed(_ content: String) -> String {
+            TestFeed(title: "Ann", link: "https://ann.example/", items: [
+                TestFeed.Item(guid: "ann-1", title: "Answer", link: "https://ann.example/answer/",
+                              date: FeedSyncTests.rfc822(Date()), content: content),
+            ]).xml
+        }
+        try pages.put("ann/feed.xml", TestFeed(title: "Ann", link: "https://ann.example/", items: []).xml)
+        let blog = try h.relay.blog(named: "ann")
+        _ = try FeedSyncer(relay: h.relay).sync(blog)
+        let linking = { (names: [String]) in names.map { name in "<a href=\"" + pages.url(name + "/") + "\">" + name + "</a>" }.joined(separator: " ") }
+        try pages.put("ann/feed.xml", feed("<p>Replying to " + linking(["one", "two"]) + ".</p>"))
+        #expect(try FeedSyncer(relay: h.relay).sync(blog, force: true).webmentions == 2)
+        try h.relay.sendWebmentions(fetcher: try CurlFeedFetcher(), poster: try CurlHTTPPoster())
+        #expect(pages.received("one").count == 1 && pages.received("two").count == 1)
+        #expect(try FeedSyncer(relay: h.relay).sync(blog, force: true).webmentions == 0, "nothing changed, nothing sent")
+
+        // Edited: "two" is gone, "three" is new.
+        try pages.put("ann/feed.xml", feed("<p>Replying to " + linking(["one", "three"]) + ", and more.</p>"))
+        #expect(try FeedSyncer(relay: h.relay).sync(blog, force: true).webmentions == 3)
+        try h.relay.sendWebmentions(fetcher: try CurlFeedFetcher(), poster: try CurlHTTPPoster())
+        #expect(pages.received("one").count == 2)
+        #expect(pages.received("two").count == 2, "the page no longer linked is told, so it can remove the mention")
+        #expect(pages.received("three") == [["source": "https://ann.example/answer/", "target": pages.url("three/")]])
+        let reasons = try h.relay.webmentionSends().map(\.reason)
+        #expect(reasons.allSatisfy { $0.hasPrefix("the endpoint answered 2") }, "\(reasons)")
+    }
+
     @Test("server-side request forgery: by default a source or a linked page on a loopback address (by number or by name) is never fetched and an endpoint there never posted to; each is refused with the address named")
     func privateAddressesRefused() throws {
         let pages = try FeedServer()

@@ -39,12 +39,14 @@ struct FeedPosts {
             if var post = try tx.post(blog: blog.name, entryId: entry.id) {
                 let title = Self.title(entry)
                 let url = entry.link ?? post.url
-                if post.title != title || post.url != url || post.excerpt != entry.excerpt || (entry.published != nil && post.publishedAt != entry.published) {
+                let changed = post.title != title || post.url != url || post.excerpt != entry.excerpt || (entry.published != nil && post.publishedAt != entry.published)
+                if changed {
                     post.title = title; post.url = url; post.excerpt = entry.excerpt
                     post.publishedAt = entry.published ?? post.publishedAt
                     try tx.update(post)
                     applied.changed += 1
                 }
+                applied.webmentions += try relay.resendWebmentions(from: post, links: entry.links, changed: changed, tx: tx)
                 continue
             }
             let person = try author ?? tx.person(for: blog.author, now: now)

@@ -18,15 +18,53 @@ extension Relay {
     /// returns how many were queued.
     @discardableResult
     public func queueWebmentions(from post: PostRecord, links: [String], tx: StoreTransaction) throws -> Int {
-        guard WebURL.isHTTP(post.url) else { return 0 }
-        let own = MentionSource.comparable(post.url)
-        var seen: Set<String> = [own]
         var queued = 0
+        for target in webmentionTargets(of: post, links: links) {
+            if try tx.queueWebmentionSend(WebmentionSendRecord(postId: post.id, source: post.url, target: target, now: now())) { queued += 1 }
+        }
+        return queued
+    }
+
+    /// The pages a post's Webmentions go to: its http(s) links without fragments, each
+    /// once, never the post itself, at most ``webmentionSendsPerPost``.
+    func webmentionTargets(of post: PostRecord, links: [String]) -> [String] {
+        guard WebURL.isHTTP(post.url) else { return [] }
+        var seen: Set<String> = [MentionSource.comparable(post.url)]
+        var targets: [String] = []
         for link in links {
             let target = WebURL.withoutFragment(link.trimmingCharacters(in: .whitespacesAndNewlines))
             guard WebURL.isHTTP(target), seen.insert(MentionSource.comparable(target)).inserted else { continue }
-            if try tx.queueWebmentionSend(WebmentionSendRecord(postId: post.id, source: post.url, target: target, now: now())) { queued += 1 }
-            if seen.count > Self.webmentionSendsPerPost { break }
+            targets.append(target)
+            if targets.count >= Self.webmentionSendsPerPost { break }
+        }
+        return targets
+    }
+
+    /// A post that sent Webmentions changed in its feed: every page it linked or links
+    /// now is told again (the specification's update), so that a receiver updates the
+    /// mention, or removes it where the link is gone. A post that never sent (one its
+    /// blog's first sync registered) stays quiet. Returns how many were queued.
+    func resendWebmentions(from post: PostRecord, links: [String], changed: Bool, tx: StoreTransaction) throws -> Int {
+        let previous = try tx.webmentionSends(postId: post.id)
+        guard !previous.isEmpty else { return 0 }
+        let before = Set(previous.map { MentionSource.comparable($0.target) })
+        let targets = webmentionTargets(of: post, links: links)
+        let linked = Set(targets.map(MentionSource.comparable))
+        let fresh = targets.filter { !before.contains(MentionSource.comparable($0)) }
+        guard changed || !fresh.isEmpty || !before.isSubset(of: linked) else { return 0 }
+        let time = self.now()
+        var queued = 0
+        for var send in previous where send.status != "queued" {
+            send.status = "queued"
+            send.reason = linked.contains(MentionSource.comparable(send.target)) ? "queued again: the post changed" : "queued again: the post no longer links it"
+            send.attempts = 0
+            send.createdAt = time
+            send.nextAttemptAt = time
+            try tx.update(send)
+            queued += 1
+        }
+        for target in fresh where try tx.queueWebmentionSend(WebmentionSendRecord(postId: post.id, source: post.url, target: target, now: time)) {
+            queued += 1
         }
         return queued
     }
