@@ -307,7 +307,11 @@ mutt|neomutt)
     '^Subject: ' Enter \
     'Aborted unmodified message|Error running' FAIL
   keys y
-  dialog out_ready
+  # The editor dates its write a second later when it landed in the client's own second
+  # (see reply-editor.py); mutt then may see the draft as changed after its stamp and
+  # asks before sending. Yes goes on sending.
+  dialog out_ready \
+    'modified\. Update encoding' y
   wait_for 'Mutt: =inbox'  # back in the index
   quit_client q
   ;;
