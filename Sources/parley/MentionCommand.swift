@@ -130,10 +130,10 @@ struct MentionCommand: ParsableCommand {
 
         func run() throws {
             let relay = try options.relay()
-            let fetcher = try adminCall { try CurlFeedFetcher() }
+            let fetchers = try adminCall { try (0..<Relay.webmentionFetchers).map { _ in try CurlFeedFetcher() } }
             let poster = try relay.webmentionPoster()
-            let verified = try relay.verifyWebmentions(fetcher: fetcher, limit: 1000)
-            let sent = try relay.sendWebmentions(fetcher: fetcher, poster: poster, limit: 1000)
+            let verified = try relay.verifyWebmentions(fetchers: fetchers, limit: 1000)
+            let sent = try relay.sendWebmentions(fetcher: fetchers[0], poster: poster, limit: 1000)
             _ = try? relay.publishPending()
             print("\(verified) Webmention(s) verified, \(sent) sent or tried")
         }

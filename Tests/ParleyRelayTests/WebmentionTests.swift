@@ -129,6 +129,25 @@ struct WebmentionTests {
         #expect(!views.json.contains("mention") && !views.embed.contains("mention"), "nothing published")
     }
 
+    @Test("sources that never answer hold up only as many others as there are fetchers: with serve's four, three silent sources and a good one are all settled within one timeout")
+    func silentSourcesInParallel() throws {
+        let pages = try FeedServer()
+        let (h, permalink) = try Self.setUp(pages)
+        for n in 1...3 { _ = try h.relay.receiveWebmention(source: pages.url("hang/silent-\(n).html"), target: permalink) }
+        try pages.put("zoe/good.html", Self.note(text: "Not held up.", linking: permalink))
+        _ = try h.relay.receiveWebmention(source: pages.url("zoe/good.html"), target: permalink)
+        let fetchers = try (0..<Relay.webmentionFetchers).map { _ in try CurlFeedFetcher() }
+        let started = Date()
+        #expect(try h.relay.verifyWebmentions(fetchers: fetchers) == 4)
+        let took = Date().timeIntervalSince(started)
+        // One at a time this takes three timeouts (30 s) before the good one is even asked;
+        // two at a time (as many as there are cores here), two.
+        #expect(took < 1.8 * Double(Relay.webmentionTimeoutSeconds), "took \(took) s")
+        let byStatus = Dictionary(grouping: try h.relay.webmentions(status: nil), by: \.status).mapValues(\.count)
+        #expect(byStatus["published"] == 1 && byStatus["new"] == 3, "\(byStatus)")
+        #expect(try Self.publicViews(h).json.contains("Not held up."))
+    }
+
     @Test("bounded per source host: the 21st waiting verification from one host is answered 429")
     func perHostBound() throws {
         let pages = try FeedServer()

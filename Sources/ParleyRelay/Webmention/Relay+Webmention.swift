@@ -27,6 +27,8 @@ extension Relay {
     public static let webmentionMaximumBytes = 1_048_576
     /// The longest a source fetch may take.
     public static let webmentionTimeoutSeconds = 10
+    /// Sources fetched at the same time by `serve` and `mention run`.
+    public static let webmentionFetchers = 4
     /// Waits after the 1st, 2nd, … failed attempt to reach a source; then it is given up.
     static let webmentionRetryDelays: [TimeInterval] = [60, 600, 3600, 6 * 3600]
 
@@ -93,10 +95,35 @@ extension Relay {
     /// Each source is fetched outside any transaction; its outcome is written in one.
     @discardableResult
     public func verifyWebmentions(fetcher: CurlFeedFetcher, limit: Int = 20) throws -> Int {
+        try verifyWebmentions(fetchers: [fetcher], limit: limit)
+    }
+
+    /// The same with one fetch at a time per fetcher, so that sources that never answer
+    /// hold up only as many others as there are fetchers (each waits its 10 s); the
+    /// outcomes are written together, in one transaction.
+    @discardableResult
+    public func verifyWebmentions(fetchers: [CurlFeedFetcher], limit: Int = 20) throws -> Int {
         let due = try store.read { try $0.dueWebmentions(now: now(), limit: limit) }
-        for mention in due {
-            let check = checkSource(mention, fetcher: fetcher)
-            try store.write { tx in try apply(check, to: mention, tx: tx) }
+        guard !due.isEmpty, !fetchers.isEmpty else { return 0 }
+        let checks = SourceChecks(count: due.count)
+        let own = OnePerWorker(fetchers: fetchers)
+        // Threads of their own: the work is waiting on the network, and concurrentPerform
+        // runs no more at once than there are cores.
+        let done = DispatchGroup()
+        for worker in 0..<min(fetchers.count, due.count) {
+            done.enter()
+            let thread = Thread { [self] in
+                while let i = checks.take() {
+                    checks.put(i, checkSource(due[i], fetcher: own.fetchers[worker]))
+                }
+                done.leave()
+            }
+            thread.name = "parley-mention-\(worker)"
+            thread.start()
+        }
+        done.wait()
+        try store.write { tx in
+            for (mention, check) in zip(due, checks.results) { try apply(check!, to: mention, tx: tx) }
         }
         return due.count
     }
@@ -228,4 +255,30 @@ extension Relay {
         try tx.requestViewUpdate(postId: m.postId, now: now())
         return saved
     }
+}
+
+/// Fetchers handed to concurrent workers, worker `i` using only `fetchers[i]` (a libcurl
+/// handle belongs to one thread at a time).
+private struct OnePerWorker: @unchecked Sendable {
+    let fetchers: [CurlFeedFetcher]
+}
+
+/// The outcomes of one round of source checks, filled by several threads.
+private final class SourceChecks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var results: [Relay.MentionCheck?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    /// The index of the next mention to check, nil when all are taken.
+    func take() -> Int? {
+        lock.withLock {
+            guard next < results.count else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+
+    func put(_ i: Int, _ check: Relay.MentionCheck) { lock.withLock { results[i] = check } }
 }

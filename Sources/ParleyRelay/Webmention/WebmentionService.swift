@@ -5,9 +5,9 @@ import ParleyCurl
 import ServiceLifecycle
 
 /// The Webmention loop of `parley serve`: verifies the mentions received (woken by
-/// `POST /webmention`) and sends those the blogs' new posts owe, one at a time, then
-/// sleeps until the next is due (at most a minute). One libcurl handle for fetching
-/// and one for posting, reused.
+/// `POST /webmention`; ``Relay/webmentionFetchers`` sources at a time) and sends those
+/// the blogs' new posts owe, one at a time, then sleeps until the next is due (at most a
+/// minute). libcurl handles for fetching and one for posting, reused.
 public struct WebmentionService: Service {
     let relay: Relay
     let wake: StopSignal
@@ -30,9 +30,9 @@ public struct WebmentionService: Service {
 
     func loop() {
         let logger = relay.logger
-        let fetcher: CurlFeedFetcher, poster: CurlHTTPPoster
+        let fetchers: [CurlFeedFetcher], poster: CurlHTTPPoster
         do {
-            fetcher = try CurlFeedFetcher()
+            fetchers = try (0..<Relay.webmentionFetchers).map { _ in try CurlFeedFetcher() }
             poster = try relay.webmentionPoster()
         } catch {
             logger.error("webmention loop cannot start: \(error)")
@@ -43,8 +43,8 @@ public struct WebmentionService: Service {
             do {
                 var checked = 0
                 repeat {
-                    checked = try relay.verifyWebmentions(fetcher: fetcher, limit: 10)
-                    checked += try relay.sendWebmentions(fetcher: fetcher, poster: poster, limit: 10)
+                    checked = try relay.verifyWebmentions(fetchers: fetchers, limit: 10)
+                    checked += try relay.sendWebmentions(fetcher: fetchers[0], poster: poster, limit: 10)
                     if checked > 0 { outboxWake?.wake() }
                 } while checked > 0 && !wake.isStopped
                 let next = try relay.store.read { tx in [try tx.nextWebmentionDue(), try tx.nextWebmentionSendDue()].compactMap { $0 }.min() }
