@@ -203,7 +203,13 @@ extension Relay {
         // The post's author hears of a new mention: to decide on a held one, or that one
         // is shown (and can be taken off).
         if checked.status == "new" && (saved.status == "pending" || saved.status == "published") {
-            try queueMentionNotice(saved, tx: tx)
+            do {
+                try queueMentionNotice(saved, tx: tx)
+            } catch let error as AdminError {
+                // The mention stands; only the email could not be made (an author address
+                // that is no plain address): said once, here.
+                logger.warning("webmention \(saved.id!): the post's author cannot be told: \(error)")
+            }
         }
     }
 
