@@ -58,8 +58,12 @@ extension Relay {
     }
 
     /// What `/unsubscribe/{token}` would unsubscribe; reads only.
+    /// Every kind of token a notification's `List-Unsubscribe` link carries (SPEC: every
+    /// message has one), so that each link works (see ``UnsubscribeScope``).
+    static let unsubscribeKinds: Set<TokenTarget> = [.post, .comment, .moderation, .mention, .follow]
+
     public func unsubscribeScope(token text: String) throws -> Result<UnsubscribeScope, WebRefusal> {
-        switch verify(text, kinds: [.post, .comment]) {
+        switch verify(text, kinds: Self.unsubscribeKinds) {
         case let .failure(refusal): return .failure(refusal)
         case let .success(token):
             return try store.read { tx in
@@ -74,7 +78,7 @@ extension Relay {
     /// Unsubscribes the person a notification's token was sent to (the link's POST,
     /// and the RFC 8058 one-click target). Doing it twice is harmless.
     public func unsubscribe(token text: String) throws -> Result<UnsubscribeScope, WebRefusal> {
-        switch verify(text, kinds: [.post, .comment]) {
+        switch verify(text, kinds: Self.unsubscribeKinds) {
         case let .failure(refusal): return .failure(refusal)
         case let .success(token):
             let result: Result<UnsubscribeScope, WebRefusal> = try store.write { tx in

@@ -20,6 +20,12 @@ struct FollowReplyTests {
         _ = try h.relay.flushOutbox()
         let note = try #require(h.servers.sunk(to: rita.address).first)
         #expect(MailParser.parse(note.raw).header("Subject") == "Please confirm: follow “P” by email")
+        // Its List-Unsubscribe link works too (it names the post; nothing is subscribed).
+        let token = try #require(MailClient.token(in: note))
+        guard case .success(let scope) = try h.relay.unsubscribeScope(token: token) else {
+            Issue.record("the confirmation's unsubscribe link was refused"); return
+        }
+        #expect(scope.target == .post(id: "p", title: "P"))
 
         // Forwarded to someone else, who replies: nothing.
         try h.deliver(MailClient.reply(to: note, from: "mallory@\(h.domain)", text: "yes"))

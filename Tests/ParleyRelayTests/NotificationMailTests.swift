@@ -84,6 +84,47 @@ struct NotificationMailTests {
         #expect(html.contains("<p>First paragraph, &lt;b&gt;not bold&lt;/b&gt;.</p>\n<p>Second paragraph,<br>\nwith a second line and <a href=\"https://example.org/x\" rel=\"nofollow ugc\">https://example.org/x</a>.</p>"), "\(html)")
     }
 
+    @Test("every notification's List-Unsubscribe works: a moderation request's link and mailto leave that post, never the person's other subscriptions")
+    func unsubscribeFromEveryKind() throws {
+        let h = try RelayHarness(moderation: "all")
+        let liz = h.address("liz", "Liz"), ann = h.address("ann", "Ann")
+        try h.relay.addConversation(id: "c", title: "C", partners: [liz, ann])
+        try h.relay.addConversation(id: "d", title: "D", partners: [liz, h.address("bea")])
+        let reader = h.address("reader", "Rea")
+        try h.relay.subscribe(reader, post: nil, conversation: "c")
+        try h.relay.addPost(id: "p", title: "P", url: "https://liz.example.org/p", author: liz, conversation: "c")
+        try h.relay.subscribe(liz, post: nil, conversation: "d")
+        _ = try h.relay.flushOutbox()
+        let toReader = try #require(h.servers.sunk(to: reader.address).first)
+        for n in 1...2 {
+            try h.deliver(MailClient.reply(to: toReader, from: reader.address, text: "Held comment \(n).", messageID: "held-\(n)@client.example"))
+        }
+        #expect(try h.poll().byStatus["published"] == nil, "a reader's comments are held")
+        #expect(try h.relay.flushOutbox().sent == 2)
+        let asks = h.servers.sunk(to: liz.address)
+        #expect(asks.count == 2)
+        let lizId = try #require(try h.relay.store.read { try $0.person(for: liz, now: Date()) }.id)
+        func active() throws -> [String] {
+            try h.relay.store.read { try $0.subscriptions(personId: lizId) }.filter(\.active).map { $0.conversationId ?? $0.postId ?? "?" }.sorted()
+        }
+        #expect(try active() == ["d"])
+
+        // The HTTPS link (RFC 8058 one-click) of the first request.
+        let linkToken = try #require(MailClient.token(in: asks[0]))
+        guard case .success(let scope) = try h.relay.unsubscribe(token: linkToken) else {
+            Issue.record("a moderation request's unsubscribe link was refused")
+            return
+        }
+        #expect(scope.target == .post(id: "p", title: "P"))
+        // The mailto of the second: before, it left every subscription.
+        let mailToken = try #require(MailClient.token(in: asks[1]))
+        var unsubscribeMail = Array("From: \(liz.address)\r\nTo: talk+unsubscribe-\(mailToken)@\(h.domain)\r\nSubject: unsubscribe\r\nMessage-ID: <u1@client.example>\r\nDate: Mon, 07 Dec 2026 06:00:00 +0000\r\n\r\nunsubscribe\r\n".utf8)
+        try h.deliver(unsubscribeMail)
+        unsubscribeMail = []
+        #expect(try h.poll().byStatus["command"] == 1)
+        #expect(try active() == ["d"], "the other conversation's subscription stays")
+    }
+
     @Test("a three-deep exchange: each recipient's References chain runs through the mail they have, so it threads")
     func threeDeepThreading() throws {
         let h = try RelayHarness()

@@ -43,7 +43,7 @@ struct MailUnsubscribe {
 public struct UnsubscribeScope: Sendable {
     public enum Target: Sendable, Equatable {
         /// A new-post notification: the conversation, and so its next posts.
-        case conversation(id: String, post: String, postTitle: String)
+        case conversation(id: String, post: String?, postTitle: String)
         /// A comment notification: that post's comments.
         case post(id: String, title: String)
         /// The post is gone: every subscription of the person.
@@ -62,8 +62,22 @@ public struct UnsubscribeScope: Sendable {
         let post: PostRecord?
         switch token.target {
         case .post: post = try tx.post(number: token.targetID)
-        case .comment: post = try tx.comment(id: token.targetID).flatMap { try tx.post(id: $0.postId) }
-        default: post = nil
+        // A moderation request or a mention notice goes to the post's author: leaving
+        // is leaving that post's mail (their comments wait for them on the web and in
+        // `parley comment list`).
+        case .comment, .moderation: post = try tx.comment(id: token.targetID).flatMap { try tx.post(id: $0.postId) }
+        case .mention: post = try tx.webmention(id: token.targetID).flatMap { try tx.post(id: $0.postId) }
+        case .follow:
+            // A follow confirmation: whoever typed this address in is not followed, and
+            // the post or conversation it names sends this person nothing.
+            guard let request = try tx.followRequest(id: token.targetID) else { return nil }
+            if let conversation = request.conversationId.flatMap({ try? tx.conversation(id: $0) }) {
+                target = .conversation(id: conversation.id, post: request.postId, postTitle: conversation.title)
+                return
+            }
+            post = try request.postId.flatMap { try tx.post(id: $0) }
+            guard post != nil else { return nil }
+        case .subscription, .outbound: post = nil
         }
         if let post {
             // A new-post notification (a token for the post itself) is about the
@@ -88,7 +102,7 @@ public struct UnsubscribeScope: Sendable {
         case let .conversation(conversation, postId, _):
             try tx.unsubscribe(personId: personId, conversationId: conversation)
             try tx.optOut(personId: personId, scope: "conversation", postId: nil, conversationId: conversation, now: now)
-            try tx.optOut(personId: personId, scope: "post", postId: postId, conversationId: nil, now: now)
+            if let postId { try tx.optOut(personId: personId, scope: "post", postId: postId, conversationId: nil, now: now) }
             return "\(email) unsubscribed by \(channel) from conversation \(conversation)"
         case let .post(postId, _):
             try tx.unsubscribe(personId: personId, postId: postId)
