@@ -216,6 +216,16 @@ struct WebmentionTests {
         #expect(try h.poll().byStatus["command"] == 1)
         #expect(try Self.publicViews(h).json.contains("A second mention, shown at once.") == false)
         #expect(try h.relay.webmentions(status: "rejected").count == 1)
+
+        // The notice's own unsubscribe link leaves the post's mail: the next mention shown
+        // is not told.
+        let leave = try #require(MailClient.token(in: told))
+        guard case .success = try h.relay.unsubscribe(token: leave) else { Issue.record("the notice's unsubscribe link was refused"); return }
+        try pages.put("zoe/5.html", Self.note(text: "A third mention.", linking: permalink))
+        _ = try h.relay.receiveWebmention(source: pages.url("zoe/5.html"), target: permalink)
+        try h.relay.verifyWebmentions(fetcher: try CurlFeedFetcher())
+        #expect(try Self.publicViews(h).json.contains("A third mention."))
+        #expect(try h.relay.flushOutbox().sent == 0)
     }
 
     @Test("sending: the endpoint is discovered from the Link header, else the first <link>/<a> rel=webmention, relative URLs resolved; a page without one is recorded, a failing endpoint retried")

@@ -51,7 +51,7 @@ public struct RecipientPlanner: Sendable {
         for id in wanted {
             guard let person = persons[id] else { continue }
             if let until = person.suspendedUntil, until > now { continue }
-            if let own = optOuts[id], optedOut(own, post: post) { continue }
+            if let own = optOuts[id], Self.optedOut(own, post: post) { continue }
             out.append(person)
         }
         return out
@@ -59,7 +59,7 @@ public struct RecipientPlanner: Sendable {
 
     /// An inactive subscription to the post or its conversation (or of scope `all`) is
     /// an opt-out that also silences the reasons a person has by role (author, partner).
-    private func optedOut(_ subscriptions: [SubscriptionRecord], post: PostRecord) -> Bool {
+    static func optedOut(_ subscriptions: [SubscriptionRecord], post: PostRecord) -> Bool {
         subscriptions.contains { s in
             guard !s.active else { return false }
             if s.scope == "all" { return true }

@@ -10,6 +10,12 @@ extension Relay {
     func queueMentionNotice(_ m: WebmentionRecord, tx: StoreTransaction) throws {
         guard let post = try tx.post(id: m.postId), let author = try tx.person(id: post.authorId) else { return }
         let held = m.status == "pending"
+        if !held {
+            // Only news: not for an author who left this post's mail (its unsubscribe
+            // link) or whose address bounces. A held one still asks: someone must decide.
+            if let until = author.suspendedUntil, until > now() { return }
+            if let own = try tx.optOuts(personIds: [author.id!])[author.id!], RecipientPlanner.optedOut(own, post: post) { return }
+        }
         let token = codec.encode(ReplyToken(target: .mention, targetID: m.id!, recipientID: author.id!, issuedDay: today))
         let who = m.authorName ?? m.sourceHost
         let excerpt = m.content.count > 600 ? String(m.content.prefix(600)) + "…" : m.content
