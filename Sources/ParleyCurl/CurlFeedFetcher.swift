@@ -127,8 +127,8 @@ public final class CurlFeedFetcher {
         let status = curl.responseCode
         guard code == CURLE_OK else {
             let detail = "libcurl error \(code.rawValue): \(text)"
-            if let address = check.refused {
-                var error = FeedFetchError(message: "\(request.what) is at \(address), which is not a public internet address: Parley does not fetch loopback, private or link-local addresses for URLs others chose ([webmention] allow_private_addresses = true allows them)", detail: detail)
+            if let message = check.refusal(request.what, doing: "fetch") {
+                var error = FeedFetchError(message: message, detail: detail)
                 error.refusedAddress = true
                 throw error
             }

@@ -115,8 +115,8 @@ public final class CurlHTTPPoster: HTTPPoster {
             var text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             if text.isEmpty { text = String(cString: curl_easy_strerror(code)) }
             let detail = "libcurl error \(code.rawValue): \(text)"
-            if publicAddressesOnly, let address = addressGuard.refused {
-                throw MailError(.invalidInput, "the \(what) \(url) is at \(address), which is not a public internet address: Parley does not post to loopback, private or link-local addresses others named ([webmention] allow_private_addresses = true allows them)", detail: detail)
+            if publicAddressesOnly, let message = addressGuard.refusal("the \(what) \(url)", doing: "post to") {
+                throw MailError(.invalidInput, message, detail: detail)
             }
             switch code {
             case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM:

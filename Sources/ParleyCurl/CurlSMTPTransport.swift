@@ -14,9 +14,6 @@ public final class CurlSMTPTransport: MailTransport {
     private let server: String
     private var session: SMTPSession?
 
-    /// Whether the server's EHLO offered SMTPUTF8 (RFC 6531); nil before the first connection.
-    var offersSMTPUTF8: Bool? { session?.capabilities.smtpUTF8 }
-
     /// - Parameters:
     ///   - options: `url` is `smtp://host:port` or `smtps://host:port`.
     ///   - ehloName: the name given in EHLO (libcurl takes it from the URL path).

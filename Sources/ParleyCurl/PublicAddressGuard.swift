@@ -14,6 +14,11 @@ final class PublicAddressGuard {
     /// The last address refused, as text, for the error message.
     private(set) var refused: String?
 
+    /// The error message for a refused address: `doing` is "fetch" or "post to".
+    func refusal(_ what: String, doing: String) -> String? {
+        refused.map { "\(what) is at \($0), which is not a public internet address: Parley does not \(doing) loopback, private or link-local addresses for URLs others chose ([webmention] allow_private_addresses = true allows them)" }
+    }
+
     /// Installs the check on an easy handle for its next transfers (until
     /// `curl_easy_reset`). The guard must outlive those transfers.
     func install(on handle: UnsafeMutableRawPointer) {

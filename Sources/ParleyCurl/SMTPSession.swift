@@ -70,9 +70,6 @@ struct SMTPReplyReader {
         try receive(&buffer)
     }
 
-    /// Whether bytes are waiting that no reply has consumed yet.
-    var hasUnread: Bool { head < buffer.count }
-
     /// The next whole reply in the buffer, nil if it has not all arrived; throws
     /// `.protocolError` for a line that is no SMTP reply.
     mutating func next(server: String) throws(MailError) -> SMTPReply? {

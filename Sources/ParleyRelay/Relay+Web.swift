@@ -57,11 +57,11 @@ extension Relay {
         WebRefusal(.gone, "This link was for someone who is no longer known here: there is nothing to unsubscribe.")
     }
 
-    /// What `/unsubscribe/{token}` would unsubscribe; reads only.
     /// Every kind of token a notification's `List-Unsubscribe` link carries (SPEC: every
     /// message has one), so that each link works (see ``UnsubscribeScope``).
     static let unsubscribeKinds: Set<TokenTarget> = [.post, .comment, .moderation, .mention, .follow]
 
+    /// What `/unsubscribe/{token}` would unsubscribe; reads only.
     public func unsubscribeScope(token text: String) throws -> Result<UnsubscribeScope, WebRefusal> {
         switch verify(text, kinds: Self.unsubscribeKinds) {
         case let .failure(refusal): return .failure(refusal)

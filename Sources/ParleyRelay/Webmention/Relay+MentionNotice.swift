@@ -47,10 +47,13 @@ extension Decider {
         guard let post = try tx.post(id: mention.postId), post.authorId == recipient.id else {
             return InboundOutcome(.rejected, "\(recipient.email) may not decide on Webmention \(mention.id!): only the author of its post can")
         }
-        if command == .approve && !["pending", "rejected", "published"].contains(mention.status) {
-            return InboundOutcome(.command, "\"approve\" for Webmention \(mention.id!) ignored: it is \(mention.status) (\(mention.reason))")
+        let decided: WebmentionRecord
+        do {
+            decided = try relay.decideWebmention(id: mention.id!, approve: command == .approve, by: "\(recipient.email) by email", tx: tx)
+        } catch let refusal as AdminError {
+            // Approving one whose source no longer verifies: nothing changes.
+            return InboundOutcome(.command, "\"\(command.rawValue)\" ignored: \(refusal)")
         }
-        let decided = try relay.decideWebmention(id: mention.id!, approve: command == .approve, by: "\(recipient.email) by email", tx: tx)
         return InboundOutcome(.command, "\(recipient.email) \(command == .approve ? "approved" : "rejected") Webmention \(decided.id!) from \(decided.source) by email")
     }
 

@@ -18,9 +18,14 @@ extension Relay {
     /// returns how many were queued.
     @discardableResult
     public func queueWebmentions(from post: PostRecord, links: [String], tx: StoreTransaction) throws -> Int {
+        try queueWebmentionSends(from: post, to: webmentionTargets(of: post, links: links), now: now(), tx: tx)
+    }
+
+    /// Queues one send per target (none twice for the same source and target).
+    private func queueWebmentionSends(from post: PostRecord, to targets: [String], now: Date, tx: StoreTransaction) throws -> Int {
         var queued = 0
-        for target in webmentionTargets(of: post, links: links) {
-            if try tx.queueWebmentionSend(WebmentionSendRecord(postId: post.id, source: post.url, target: target, now: now())) { queued += 1 }
+        for target in targets where try tx.queueWebmentionSend(WebmentionSendRecord(postId: post.id, source: post.url, target: target, now: now)) {
+            queued += 1
         }
         return queued
     }
@@ -63,10 +68,7 @@ extension Relay {
             try tx.update(send)
             queued += 1
         }
-        for target in fresh where try tx.queueWebmentionSend(WebmentionSendRecord(postId: post.id, source: post.url, target: target, now: time)) {
-            queued += 1
-        }
-        return queued
+        return queued + (try queueWebmentionSends(from: post, to: fresh, now: time, tx: tx))
     }
 
     /// `parley post add --links URL…`: queues Webmentions for a post added by hand.
